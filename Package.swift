@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Swift 6 language mode (strict concurrency) for every target of ours.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "warren",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "warren", targets: ["WarrenCLI"]),
+        .library(name: "RabbitMQ", targets: ["RabbitMQ"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "Topology", targets: ["Topology"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, from Debian's -dev packages.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // Our Swift clients over them.
+        .target(
+            name: "RabbitMQ",
+            dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The fleet's topology: a pure model, its loader, validator and exporters.
+        .target(
+            name: "Topology",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The `warren` command.
+        .executableTarget(
+            name: "WarrenCLI",
+            dependencies: [
+                "RabbitMQ", "Postgres", "Topology",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Benchmarks' Swift side; the C references live beside them in bench/.
+        .executableTarget(
+            name: "WarrenBench",
+            dependencies: ["RabbitMQ", "Postgres"],
+            path: "bench/Sources/WarrenBench",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "RabbitMQTests", dependencies: ["RabbitMQ"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology"], swiftSettings: swiftSettings),
+    ]
+)
