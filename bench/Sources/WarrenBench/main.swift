@@ -1,1 +1,11 @@
-print("bench")
+/// The Swift side of the benchmarks: each subcommand measures one thing and prints one JSON line.
+/// The bench/ scripts run it next to the C references and compute the ratios.
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "amqp-publish", "amqp-consume":
+    try await AMQPBench.run(arguments)
+case "pg-insert":
+    try await PostgresBench.run(arguments)
+default:
+    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert [options]")
+}

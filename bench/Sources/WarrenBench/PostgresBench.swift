@@ -1,0 +1,1 @@
+enum PostgresBench { static func run(_ arguments: [String]) async throws { fatalError("not yet written") } }
