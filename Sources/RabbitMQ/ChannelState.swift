@@ -1,0 +1,78 @@
+import CRabbitMQ
+import Foundation
+
+/// What the connection thread knows about one open channel. Never leaves that thread.
+final class ChannelState {
+    let number: UInt16
+    /// Distinguishes this channel from an earlier one that had the same number.
+    let id: UInt64
+
+    /// Synchronous methods awaiting their `-ok`, in the order sent: AMQP answers them in order.
+    var pendingReplies: [PendingReply] = []
+    var consumers: [String: ConsumerState] = [:]
+    /// Tags of no-ack consumers, kept after cancel: a late delivery to them must not be rejected.
+    var noAckConsumerTags: Set<String> = []
+
+    var confirmMode = false
+    var maxUnconfirmed = 1000
+    var nextPublishTag: UInt64 = 1
+    /// The smallest delivery tag that may still be unconfirmed.
+    var lowestUnconfirmed: UInt64 = 1
+    var unconfirmed: [UInt64: Unconfirmed] = [:]
+    /// Publishes held back because `maxUnconfirmed` are in flight; sent as confirms arrive.
+    var held: [HeldPublish] = []
+    var heldHead = 0
+
+    /// A delivery or return whose header and body frames are still arriving.
+    var incoming: IncomingContent?
+
+    init(number: UInt16, id: UInt64) {
+        self.number = number
+        self.id = id
+    }
+}
+
+struct PendingReply {
+    let expected: [amqp_method_number_t]
+    let method: String
+    /// Called on the connection thread with the decoded reply, valid only during the call.
+    let complete: (Result<UnsafeMutableRawPointer?, RabbitMQError>) -> Void
+}
+
+struct ConsumerState {
+    let continuation: AsyncThrowingStream<Delivery, any Error>.Continuation
+    let noAck: Bool
+}
+
+final class Unconfirmed {
+    let messageId: String?
+    let exchange: String
+    let routingKey: String
+    let complete: (Result<Void, RabbitMQError>) -> Void
+    /// Set when a basic.return for this message arrived before its confirm.
+    var returned: RabbitMQError?
+
+    init(_ message: OutgoingMessage, complete: @escaping (Result<Void, RabbitMQError>) -> Void) {
+        self.messageId = message.properties.messageId
+        self.exchange = message.exchange
+        self.routingKey = message.routingKey
+        self.complete = complete
+    }
+}
+
+struct HeldPublish {
+    let message: OutgoingMessage
+    let complete: (Result<Void, RabbitMQError>) -> Void
+}
+
+struct IncomingContent {
+    enum Kind {
+        case delivery(consumerTag: String, deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String)
+        case returned(replyCode: UInt16, replyText: String, exchange: String, routingKey: String)
+    }
+    let kind: Kind
+    var properties = BasicProperties()
+    var bodySize = 0
+    var body = Data()
+    var headerSeen = false
+}

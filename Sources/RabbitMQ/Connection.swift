@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+
+/// A connection to a RabbitMQ broker, served by a thread of its own.
+///
+/// Open channels on it for declarations, publishing and consuming; DESIGN.md asks for separate
+/// connections for publishing and consuming so a blocked publisher never stalls deliveries.
+/// Call `close()` when done: the thread ends with the connection.
+public final class Connection: Sendable {
+    let core: ConnectionCore
+
+    public var configuration: Configuration { core.configuration }
+    /// The broker's `server-properties` (product, version, capabilities).
+    public var serverProperties: FieldTable { core.serverProperties }
+    /// The heartbeat interval agreed with the broker, in seconds; 0 when disabled.
+    public var heartbeat: Int { core.heartbeat }
+    public var frameMax: Int { core.negotiatedFrameMax }
+    /// False once the connection has ended, for whatever reason.
+    public var isOpen: Bool { !core.isTerminated }
+
+    private init(core: ConnectionCore) {
+        self.core = core
+    }
+
+    /// Connects and logs in; throws `.connectionFailed` or `.accessRefused` with the reason.
+    public static func connect(_ configuration: Configuration, logger: Logger = Logger(label: "warren.rabbitmq")) async throws -> Connection {
+        Connection(core: try await ConnectionCore.connect(configuration, logger: logger))
+    }
+
+    public static func connect(url: String, logger: Logger = Logger(label: "warren.rabbitmq")) async throws -> Connection {
+        try await connect(Configuration(url: url), logger: logger)
+    }
+
+    public func openChannel() async throws -> Channel {
+        try await core.perform { core, promise in core.openChannel(promise) }
+    }
+
+    /// Opens a channel, runs `body` with it and closes it whatever happens.
+    public func withChannel<Value: Sendable>(_ body: (Channel) async throws -> Value) async throws -> Value {
+        let channel = try await openChannel()
+        do {
+            let value = try await body(channel)
+            try? await channel.close()
+            return value
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+
+    /// Closes the connection cleanly (connection.close, then close-ok) and ends its thread.
+    public func close() async throws {
+        try await core.perform { core, promise in core.closeConnection(promise) }
+    }
+
+    /// Waits until the connection ends; returns why, or nil when `close()` ended it.
+    ///
+    /// A worker awaits this to notice a lost broker (socket error, heartbeat timeout,
+    /// connection.close on broker shutdown) and reconnect.
+    public func closed() async -> RabbitMQError? {
+        await core.waitForTermination()
+    }
+}

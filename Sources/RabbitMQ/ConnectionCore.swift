@@ -1,0 +1,419 @@
+import CRabbitMQ
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One rabbitmq-c connection and the thread that owns it.
+///
+/// rabbitmq-c is blocking and not thread-safe per connection, so every C call on `state` happens on
+/// this object's own thread (DESIGN.md, "Threading rule"). Other threads hand it jobs through
+/// `inbox` and a wake-up pipe; the thread waits in `poll` on the socket and that pipe, never
+/// sleeping, so a delivery or a confirm is handled as soon as its bytes arrive.
+///
+/// `@unchecked Sendable`: the mutable state below `inbox` is touched only on the connection thread;
+/// `inbox` is protected by its mutex.
+final class ConnectionCore: @unchecked Sendable {
+    typealias Job = @Sendable (ConnectionCore) -> Void
+
+    /// Connection threads alive in this process: tests check that an ended connection leaves none behind.
+    static let liveThreads = Atomic<Int>(0)
+
+    private struct Inbox {
+        var jobs: [Job] = []
+        var wakePending = false
+        var terminated: RabbitMQError?
+        var terminationWaiters: [CheckedContinuation<RabbitMQError?, Never>] = []
+    }
+
+    let configuration: Configuration
+    let logger: Logger
+    private let inbox = Mutex(Inbox())
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    // Confined to the connection thread.
+    var state: amqp_connection_state_t!
+    var channels: [UInt16: ChannelState] = [:]
+    var closedChannels: [UInt64: RabbitMQError] = [:]
+    private var nextChannelNumber: UInt16 = 1
+    private var nextChannelID: UInt64 = 1
+    private(set) var channelMax: UInt16 = 2047
+    private(set) var heartbeat = 0
+    private var lastInbound: UInt64 = 0
+    private var running = true
+    /// Callers of `close()` waiting for the broker's close-ok.
+    var closeWaiters: [Promise<Void>] = []
+    /// The reason the connection ended, once it has.
+    private(set) var termination: RabbitMQError?
+
+    /// Negotiated in the handshake; read by other threads only after `connect` returned.
+    private(set) var negotiatedFrameMax = 0
+    private(set) var serverProperties: FieldTable = [:]
+
+    private init(configuration: Configuration, logger: Logger) throws(RabbitMQError) {
+        self.configuration = configuration
+        self.logger = logger
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            throw RabbitMQError(.connectionFailed, "cannot create the wake-up pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    /// Starts the connection thread, which connects and logs in, then serves jobs and frames.
+    static func connect(_ configuration: Configuration, logger: Logger) async throws -> ConnectionCore {
+        let core = try ConnectionCore(configuration: configuration, logger: logger)
+        let connected: Void = try await withUnsafeThrowingContinuation { continuation in
+            let thread = Thread { core.run(connected: continuation) }
+            thread.name = "amqp \(configuration.host):\(configuration.port)"
+            thread.start()
+        }
+        _ = connected
+        return core
+    }
+
+    // MARK: - Handing work to the connection thread
+
+    /// Queues a job for the connection thread; returns the termination error if the connection is gone.
+    func submit(_ job: @escaping Job) -> RabbitMQError? {
+        inbox.withLock { box -> RabbitMQError? in
+            if let error = box.terminated { return error }
+            box.jobs.append(job)
+            if !box.wakePending {
+                box.wakePending = true
+                // Written under the lock so the pipe cannot be closed between the check and the write.
+                var byte: UInt8 = 1
+                _ = write(wakeWrite, &byte, 1)
+            }
+            return nil
+        }
+    }
+
+    /// Runs `body` on the connection thread and waits for it to resolve the promise.
+    func perform<Value: Sendable>(_ body: @escaping @Sendable (ConnectionCore, Promise<Value>) -> Void) async throws -> Value {
+        try await withUnsafeThrowingContinuation { continuation in
+            let promise = Promise(continuation)
+            if let error = submit({ core in body(core, promise) }) {
+                promise.fail(error)
+            }
+        }
+    }
+
+    /// Waits until the connection has ended; nil when it was closed by us without error.
+    func waitForTermination() async -> RabbitMQError? {
+        await withCheckedContinuation { continuation in
+            let ended: RabbitMQError? = inbox.withLock { box in
+                if let error = box.terminated { return error }
+                box.terminationWaiters.append(continuation)
+                return nil
+            }
+            if let ended {
+                continuation.resume(returning: ended.code == .closedByClient ? nil : ended)
+            }
+        }
+    }
+
+    var isTerminated: Bool { inbox.withLock { $0.terminated != nil } }
+
+    // MARK: - The connection thread
+
+    private func run(connected: UnsafeContinuation<Void, any Error>) {
+        Self.liveThreads.add(1, ordering: .relaxed)
+        defer { Self.liveThreads.subtract(1, ordering: .relaxed) }
+        do {
+            try establish()
+        } catch {
+            connected.resume(throwing: error)
+            if state != nil { amqp_destroy_connection(state) }
+            state = nil
+            finish(error)
+            return
+        }
+        connected.resume()
+        loop()
+    }
+
+    private func establish() throws(RabbitMQError) {
+        let options = configuration.options
+        state = amqp_new_connection()
+        guard let socket = options.tls == nil ? amqp_tcp_socket_new(state) : amqp_ssl_socket_new(state) else {
+            throw RabbitMQError(.connectionFailed, "rabbitmq-c could not create a socket")
+        }
+        if let tls = options.tls {
+            if let file = tls.caCertificateFile, amqp_ssl_socket_set_cacert(socket, file) != Status.ok {
+                throw RabbitMQError(.connectionFailed, "cannot read the CA certificate file \(file)")
+            }
+            if let cert = tls.certificateFile, let key = tls.keyFile, amqp_ssl_socket_set_key(socket, cert, key) != Status.ok {
+                throw RabbitMQError(.connectionFailed, "cannot read the client certificate \(cert) or key \(key)")
+            }
+            amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+            amqp_ssl_socket_set_verify_hostname(socket, tls.verifyHostname ? 1 : 0)
+        }
+        var timeout = timeval(tv_sec: options.connectionTimeout, tv_usec: 0)
+        let opened = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
+        guard opened == Status.ok else {
+            throw RabbitMQError(.connectionFailed, "cannot reach \(configuration.host):\(configuration.port): \(Status.text(opened))", status: opened)
+        }
+        _ = amqp_set_handshake_timeout(state, &timeout)
+        _ = amqp_set_rpc_timeout(state, &timeout)
+
+        let arena = CArena()
+        var properties = TableCoding.encode(clientProperties, in: arena)
+        let reply = warren_amqp_login_plain(
+            state, configuration.virtualHost, Int32(options.channelMax), Int32(options.frameMax),
+            Int32(options.heartbeat), &properties, configuration.user, configuration.password)
+        if let error = Self.error(from: reply, method: "connection.open", connectionLevel: true) {
+            throw error
+        }
+        // Handshake RPCs must not time out later calls: from here we never block on the library.
+        _ = amqp_set_rpc_timeout(state, nil)
+        heartbeat = Int(amqp_get_heartbeat(state))
+        negotiatedFrameMax = Int(amqp_get_frame_max(state))
+        let max = Int(amqp_get_channel_max(state))
+        channelMax = UInt16(clamping: max == 0 ? 2047 : max)
+        if let server = amqp_get_server_properties(state) {
+            serverProperties = TableCoding.decode(server.pointee)
+        }
+        lastInbound = Clock.now()
+        logger.debug("connected to broker", metadata: [
+            "amqp.url": "\(configuration)", "amqp.heartbeat": "\(heartbeat)", "amqp.frame_max": "\(negotiatedFrameMax)",
+        ])
+    }
+
+    private var clientProperties: FieldTable {
+        var properties: FieldTable = [
+            "product": "warren",
+            "platform": "Swift",
+            "capabilities": [
+                "publisher_confirms": true,
+                "consumer_cancel_notify": true,
+                "basic.nack": true,
+                "exchange_exchange_bindings": true,
+                "connection.blocked": true,
+                "authentication_failure_close": true,
+            ],
+        ]
+        if let name = configuration.options.connectionName { properties["connection_name"] = .string(name) }
+        return properties
+    }
+
+    private var tickMilliseconds: Int32 {
+        // A quarter heartbeat: heartbeats go out in time and silence is noticed promptly.
+        heartbeat > 0 ? Int32(max(100, heartbeat * 250)) : 5000
+    }
+
+    private func loop() {
+        var fds = [
+            pollfd(fd: amqp_get_sockfd(state), events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+        ]
+        while running {
+            runJobs()
+            guard running else { break }
+            // Frames may already sit in the library's buffer: then do not wait for the socket.
+            let buffered = amqp_frames_enqueued(state) != 0 || amqp_data_in_buffer(state) != 0
+            fds[0].revents = 0
+            fds[1].revents = 0
+            let ready = poll(&fds, 2, buffered ? 0 : tickMilliseconds)
+            if ready < 0 && errno != EINTR {
+                terminate(RabbitMQError(.connectionLost, "poll failed: \(String(cString: strerror(errno)))"))
+                break
+            }
+            if fds[1].revents != 0 { drainWakePipe() }
+            let readable = fds[0].revents != 0
+            if readable { lastInbound = Clock.now() }
+            if readable || buffered || ready == 0 {
+                // Also sends a heartbeat when one is due (rabbitmq-c does that inside its calls).
+                readFrames()
+            }
+            if running && heartbeat > 0 && Clock.now() - lastInbound > UInt64(heartbeat) * 1_500_000_000 {
+                terminate(RabbitMQError(.heartbeatTimeout, "nothing received from \(configuration.host):\(configuration.port) for \(Double(heartbeat) * 1.5) s (heartbeat \(heartbeat) s): the broker or the network is gone"))
+            }
+            if running { amqp_maybe_release_buffers(state) }
+        }
+        runJobs()  // fail whatever arrived meanwhile
+        amqp_destroy_connection(state)
+        state = nil
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    private func runJobs() {
+        let jobs = inbox.withLock { box -> [Job] in
+            box.wakePending = false
+            defer { box.jobs.removeAll(keepingCapacity: true) }
+            return box.jobs
+        }
+        for job in jobs { job(self) }
+    }
+
+    private func drainWakePipe() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &buffer, buffer.count) > 0 {}
+    }
+
+    private func readFrames() {
+        var budget = 512
+        while running && budget > 0 {
+            var frame = amqp_frame_t()
+            var immediately = timeval(tv_sec: 0, tv_usec: 0)
+            let status = amqp_simple_wait_frame_noblock(state, &frame, &immediately)
+            if status == Status.ok {
+                budget -= 1
+                dispatch(frame)
+                continue
+            }
+            if status == Status.timeout { return }
+            let code: RabbitMQError.Code = status == Status.heartbeatTimeout ? .heartbeatTimeout : .connectionLost
+            terminate(RabbitMQError(code, "\(configuration.host):\(configuration.port): \(Status.text(status))", status: status))
+            return
+        }
+    }
+
+    // MARK: - Channels
+
+    func allocateChannel() -> ChannelState? {
+        // Numbers are not reused until they wrap, so a stale handle rarely meets a new channel;
+        // the id check in `channel(_:id:)` catches the rest.
+        for _ in 0..<Int(channelMax) {
+            let number = nextChannelNumber
+            nextChannelNumber = nextChannelNumber >= channelMax ? 1 : nextChannelNumber + 1
+            if channels[number] == nil {
+                let channel = ChannelState(number: number, id: nextChannelID)
+                nextChannelID += 1
+                channels[number] = channel
+                return channel
+            }
+        }
+        return nil
+    }
+
+    /// The open channel a handle refers to, or the reason it is not open.
+    func channel(_ number: UInt16, id: UInt64) -> Result<ChannelState, RabbitMQError> {
+        if let termination { return .failure(termination) }
+        if let channel = channels[number], channel.id == id { return .success(channel) }
+        if let reason = closedChannels[id] { return .failure(reason) }
+        return .failure(RabbitMQError(.channelClosed, "channel \(number) is closed"))
+    }
+
+    /// Fails everything waiting on a channel and forgets it.
+    func dropChannel(_ channel: ChannelState, reason: RabbitMQError) {
+        channels[channel.number] = nil
+        closedChannels[channel.id] = reason
+        let replies = channel.pendingReplies
+        channel.pendingReplies = []
+        for reply in replies { reply.complete(.failure(reason)) }
+        for (_, consumer) in channel.consumers { consumer.continuation.finish(throwing: reason) }
+        channel.consumers = [:]
+        let unconfirmed = channel.unconfirmed
+        channel.unconfirmed = [:]
+        for (_, entry) in unconfirmed { entry.complete(.failure(reason)) }
+        let held = channel.held[channel.heldHead...]
+        channel.held = []
+        channel.heldHead = 0
+        for entry in held { entry.complete(.failure(reason)) }
+    }
+
+    // MARK: - Ending
+
+    /// Ends the connection: every waiter fails with `reason`, and the thread stops.
+    func terminate(_ reason: RabbitMQError) {
+        guard running else { return }
+        running = false
+        termination = reason
+        if reason.code == .closedByClient {
+            logger.debug("connection closed", metadata: ["amqp.url": "\(configuration)"])
+        } else {
+            logger.warning("connection ended", metadata: ["amqp.url": "\(configuration)", "error": "\(reason)"])
+        }
+        for channel in Array(channels.values) { dropChannel(channel, reason: reason) }
+        let waiters = closeWaiters
+        closeWaiters = []
+        for waiter in waiters {
+            if reason.code == .closedByClient { waiter.succeed() } else { waiter.fail(reason) }
+        }
+        finish(reason)
+    }
+
+    private func finish(_ reason: RabbitMQError) {
+        let waiters = inbox.withLock { box in
+            box.terminated = reason
+            defer { box.terminationWaiters = [] }
+            return box.terminationWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: reason.code == .closedByClient ? nil : reason) }
+    }
+
+    /// Sends a method; a failure to write ends the connection.
+    @discardableResult
+    func send<Body>(_ channel: UInt16, _ method: amqp_method_number_t, _ body: inout Body) -> Bool {
+        let status = amqp_send_method(state, channel, method, &body)
+        if status != Status.ok {
+            terminate(RabbitMQError(.connectionLost, "cannot send \(Method.name(method)): \(Status.text(status))", status: status))
+            return false
+        }
+        return true
+    }
+
+    /// Sends a synchronous method and registers the handler of its `-ok`.
+    func call<Body>(_ channel: ChannelState, _ method: amqp_method_number_t, _ body: inout Body, expecting reply: amqp_method_number_t,
+                    complete: @escaping (Result<UnsafeMutableRawPointer?, RabbitMQError>) -> Void) {
+        channel.pendingReplies.append(PendingReply(expected: [reply], method: Method.name(method), complete: complete))
+        send(channel.number, method, &body)
+    }
+
+    /// Turns a handshake or RPC reply of rabbitmq-c into our error, or nil when it succeeded.
+    static func error(from reply: amqp_rpc_reply_t, method: String, connectionLevel: Bool) -> RabbitMQError? {
+        switch reply.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            return nil
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
+            if reply.reply.id == Method.connectionClose, let decoded = reply.reply.decoded {
+                let close = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+                let code: RabbitMQError.Code = (close.reply_code == 403 || close.reply_code == 530) ? .accessRefused : .connectionClosed
+                return RabbitMQError(code, close.reply_text.string, replyCode: close.reply_code, method: method)
+            }
+            if reply.reply.id == Method.channelClose, let decoded = reply.reply.decoded {
+                let close = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+                return RabbitMQError(.channelClosed, close.reply_text.string, replyCode: close.reply_code, method: method)
+            }
+            return RabbitMQError(.protocolError, "unexpected \(Method.name(reply.reply.id))", method: method)
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            let status = reply.library_error
+            // RabbitMQ closes the socket on bad credentials when the client does not ask for a close frame.
+            return RabbitMQError(connectionLevel ? .connectionFailed : .connectionLost, Status.text(status), method: method, status: status)
+        default:
+            return RabbitMQError(.protocolError, "no reply", method: method)
+        }
+    }
+}
+
+/// rabbitmq-c status codes, which Swift imports as enum cases.
+enum Status {
+    static let ok = AMQP_STATUS_OK.rawValue
+    static let timeout = AMQP_STATUS_TIMEOUT.rawValue
+    static let heartbeatTimeout = AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue
+    static let unexpectedState = AMQP_STATUS_UNEXPECTED_STATE.rawValue
+
+    static func text(_ status: Int32) -> String {
+        String(cString: amqp_error_string2(status))
+    }
+}
+
+/// Monotonic nanoseconds, for heartbeat bookkeeping.
+enum Clock {
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

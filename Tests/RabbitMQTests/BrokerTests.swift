@@ -1,0 +1,241 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import RabbitMQ
+
+/// Round trips against the real broker. Serialized: the heartbeat test freezes the broker.
+@Suite(.serialized) struct BrokerTests {
+    @Test func publishConfirmConsumeAckKeepsEveryPropertyAndNestedHeader() async throws {
+        try await Broker.withChannel { _, channel in
+            let queue = Broker.uniqueName("roundtrip")
+            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+            try await channel.enablePublisherConfirms()
+            let properties = BasicProperties(
+                contentType: "application/json", contentEncoding: "utf-8",
+                headers: ["causation-id": "c-1", "x-attempt": .int64(2), "nested": ["list": [1, "two", true], "table": ["deep": 1.5]]],
+                deliveryMode: 2, priority: 1, correlationId: "corr-1", replyTo: "nowhere", expiration: "60000",
+                messageId: "m-1", timestamp: 1_700_000_000, type: "reservation.CleaningRequested", userId: "guest",
+                appId: "reservation", clusterId: nil)
+            try await channel.publish(Data(#"{"id":1}"#.utf8), routingKey: queue, properties: properties)
+
+            let consumer = try await channel.consume(queue: queue)
+            let delivery = try #require(try await consumer.first(1).first)
+            #expect(delivery.body == Data(#"{"id":1}"#.utf8))
+            #expect(delivery.properties == properties)
+            #expect(delivery.routingKey == queue)
+            #expect(!delivery.redelivered)
+            try await delivery.ack()
+            try await consumer.cancel()
+            let state = try await channel.declareQueue(queue, passive: true)
+            #expect(state.messageCount == 0, "the ack must remove the message")
+            try await channel.deleteQueue(queue)
+        }
+    }
+
+    @Test func aBodyLargerThanTheFrameSizeArrivesWhole() async throws {
+        try await Broker.withChannel { connection, channel in
+            let queue = Broker.uniqueName("large")
+            try await channel.declareQueue(queue, exclusive: true, arguments: ["x-queue-type": "classic"])
+            try await channel.enablePublisherConfirms()
+            let body = Data((0..<(connection.frameMax * 5 + 17)).map { UInt8(truncatingIfNeeded: $0) })
+            try await channel.publish(body, routingKey: queue)
+            let consumer = try await channel.consume(queue: queue, noAck: true)
+            let delivery = try #require(try await consumer.first(1).first)
+            #expect(delivery.body == body)
+        }
+    }
+
+    @Test func manyPublishesStayWithinTheUnconfirmedBoundAndAllAreConfirmed() async throws {
+        try await Broker.withChannel { _, channel in
+            let queue = Broker.uniqueName("bounded")
+            try await channel.declareQueue(queue, exclusive: true, arguments: ["x-queue-type": "classic"])
+            try await channel.enablePublisherConfirms(maxUnconfirmed: 64)
+            let messages = (0..<3000).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) }
+            let results = try await channel.publish(contentsOf: messages)
+            #expect(results.count == 3000)
+            #expect(results.allSatisfy { if case .success = $0 { true } else { false } })
+            #expect(try await channel.declareQueue(queue, passive: true).messageCount == 3000)
+        }
+    }
+
+    @Test func anUnroutableMandatoryMessageIsReturnedAsAnError() async throws {
+        try await Broker.withChannel { _, channel in
+            let exchange = Broker.uniqueName("nowhere")
+            try await channel.declareExchange(exchange, type: .topic, durable: false, autoDelete: true)
+            try await channel.enablePublisherConfirms()
+            let error = await #expect(throws: RabbitMQError.self) {
+                try await channel.publish(Data("{}".utf8), exchange: exchange, routingKey: "no.such.key",
+                                          properties: BasicProperties(messageId: "lost-1"))
+            }
+            #expect(error?.code == .returned)
+            #expect(error?.replyCode == 312)
+            #expect(error?.description.contains("NO_ROUTE") == true)
+            // The channel stays usable after a return.
+            try await channel.declareExchange(exchange, type: .topic, durable: false, autoDelete: true)
+        }
+    }
+
+    @Test func aRefusedPublishIsNackedAndReported() async throws {
+        try await Broker.withChannel { _, channel in
+            let queue = Broker.uniqueName("full")
+            // A queue that holds one message and refuses more makes the broker nack the second.
+            try await channel.declareQueue(queue, exclusive: true, arguments: ["x-max-length": 1, "x-overflow": "reject-publish"])
+            try await channel.enablePublisherConfirms()
+            try await channel.publish(Data("1".utf8), routingKey: queue)
+            let error = await #expect(throws: RabbitMQError.self) {
+                try await channel.publish(Data("2".utf8), routingKey: queue)
+            }
+            #expect(error?.code == .nacked)
+        }
+    }
+
+    @Test func anInequivalentRedeclareReadsAsPreconditionFailed() async throws {
+        let queue = Broker.uniqueName("inequivalent")
+        try await Broker.withChannel { connection, channel in
+            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+            let error = await #expect(throws: RabbitMQError.self) {
+                try await channel.declareQueue(queue, arguments: ["x-queue-type": "classic"])
+            }
+            #expect(error?.code == .channelClosed)
+            #expect(error?.replyCode == 406)
+            #expect(error?.method == "queue.declare")
+            #expect(error?.description.contains("PRECONDITION_FAILED") == true)
+            #expect(error?.description.contains("x-queue-type") == true)
+            // The channel is gone and says why; the connection is not.
+            await #expect(throws: RabbitMQError.self) { try await channel.qos(prefetchCount: 1) }
+            let other = try await connection.openChannel()
+            try await other.deleteQueue(queue)
+        }
+    }
+
+    @Test func aMissingQueueIsNotFound() async throws {
+        try await Broker.withChannel { _, channel in
+            let error = await #expect(throws: RabbitMQError.self) {
+                try await channel.declareQueue(Broker.uniqueName("missing"), passive: true)
+            }
+            #expect(error?.replyCode == 404)
+            #expect(error?.description.contains("NOT_FOUND") == true)
+        }
+    }
+
+    @Test func nackWithRequeueRedeliversAndRejectDrops() async throws {
+        try await Broker.withChannel { _, channel in
+            let queue = Broker.uniqueName("settle")
+            try await channel.declareQueue(queue, exclusive: true, arguments: ["x-queue-type": "classic"])
+            try await channel.enablePublisherConfirms()
+            try await channel.publish(Data("a".utf8), routingKey: queue)
+            try await channel.qos(prefetchCount: 1)
+            let consumer = try await channel.consume(queue: queue)
+            var iterator = consumer.makeAsyncIterator()
+            let first = try #require(try await iterator.next())
+            try await first.nack(requeue: true)
+            let again = try #require(try await iterator.next())
+            #expect(again.redelivered)
+            #expect(again.body == Data("a".utf8))
+            try await again.reject(requeue: false)
+            try await consumer.cancel()
+            #expect(try await channel.declareQueue(queue, passive: true).messageCount == 0)
+        }
+    }
+
+    @Test func multipleAckSettlesEverythingUpToTheTag() async throws {
+        try await Broker.withChannel { _, channel in
+            let queue = Broker.uniqueName("multiple")
+            try await channel.declareQueue(queue, exclusive: true, arguments: ["x-queue-type": "classic"])
+            try await channel.enablePublisherConfirms()
+            _ = try await channel.publish(contentsOf: (0..<10).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+            try await channel.qos(prefetchCount: 10)
+            let consumer = try await channel.consume(queue: queue)
+            let deliveries = try await consumer.first(10)
+            try await deliveries.last!.ack(multiple: true)
+            try await consumer.cancel()
+            #expect(try await channel.declareQueue(queue, passive: true).messageCount == 0)
+        }
+    }
+
+    @Test func rpcOverDirectReplyTo() async throws {
+        let server = try await Broker.connect()
+        let client = try await Broker.connect()
+        let queue = Broker.uniqueName("rpc")
+        let serverChannel = try await server.openChannel()
+        try await serverChannel.declareQueue(queue, exclusive: true, arguments: ["x-queue-type": "classic"])
+        let requests = try await serverChannel.consume(queue: queue)
+        let serving = Task {
+            for try await request in requests {
+                let reply = BasicProperties(contentType: "application/json", headers: ["in-reply-to": .string(request.properties.messageId ?? "")],
+                                            correlationId: request.properties.correlationId)
+                try await request.channel.publish(Data("approved:".utf8) + request.body, routingKey: request.properties.replyTo!,
+                                                  properties: reply, mandatory: false)
+                try await request.ack()
+            }
+        }
+        let channel = try await client.openChannel()
+        let replies = try await channel.consume(queue: "amq.rabbitmq.reply-to", noAck: true)
+        try await channel.publish(Data("42".utf8), routingKey: queue,
+                                  properties: BasicProperties(correlationId: "call-1", replyTo: "amq.rabbitmq.reply-to", expiration: "5000", messageId: "req-1"))
+        let reply = try #require(try await replies.first(1).first)
+        #expect(reply.body == Data("approved:42".utf8))
+        #expect(reply.properties.correlationId == "call-1")
+        #expect(reply.properties.headers?["in-reply-to"]?.stringValue == "req-1")
+        serving.cancel()
+        try await client.close()
+        try await server.close()
+    }
+
+    @Test func deletingAQueueEndsItsConsumerWithATypedError() async throws {
+        try await Broker.withChannel { connection, channel in
+            let queue = Broker.uniqueName("deleted")
+            try await channel.declareQueue(queue, arguments: ["x-queue-type": "classic"])
+            let consumer = try await channel.consume(queue: queue)
+            let other = try await connection.openChannel()
+            try await other.deleteQueue(queue)
+            let error = await #expect(throws: RabbitMQError.self) { _ = try await consumer.first(1, within: 5) }
+            #expect(error?.code == .consumerCancelled)
+        }
+    }
+
+    @Test func wrongCredentialsAreRefusedWithoutShowingThePassword() async throws {
+        var configuration = try Configuration(url: Broker.url)
+        configuration.password = "definitely-wrong-password"
+        let error = await #expect(throws: RabbitMQError.self) { try await Connection.connect(configuration) }
+        #expect(error?.code == .accessRefused)
+        #expect(error?.replyCode == 403)
+        #expect(error?.description.contains("definitely-wrong-password") == false)
+    }
+
+    @Test func anUnreachableBrokerFailsToConnectWithTheAddress() async throws {
+        var configuration = try Configuration(url: Broker.url)
+        configuration.port = 1
+        let error = await #expect(throws: RabbitMQError.self) { try await Connection.connect(configuration) }
+        #expect(error?.code == .connectionFailed)
+        #expect(error?.description.contains(":1") == true)
+    }
+
+    @Test func aSilentBrokerIsDetectedWithinTwoHeartbeatsAndTheThreadEnds() async throws {
+        let heartbeat = 2
+        let threadsBefore = ConnectionCore.liveThreads.load(ordering: .relaxed)
+        let connection = try await Broker.connect(heartbeat: heartbeat)
+        #expect(connection.heartbeat == heartbeat)
+        let channel = try await connection.openChannel()
+        let pid = try Broker.pid()
+        let started = ContinuousClock.now
+        kill(pid, SIGSTOP)
+        let reason = await connection.closed()
+        let elapsed = ContinuousClock.now - started
+        kill(pid, SIGCONT)
+        #expect(reason?.code == .heartbeatTimeout)
+        #expect(elapsed < .seconds(2 * heartbeat), "detected after \(elapsed), more than 2 heartbeat intervals")
+        #expect(!connection.isOpen)
+        // Nothing hangs afterwards: calls fail at once with the reason.
+        let error = await #expect(throws: RabbitMQError.self) { try await channel.qos(prefetchCount: 1) }
+        #expect(error?.code == .heartbeatTimeout)
+        // The connection's thread has returned (it may take a moment to unwind after failing the waiters).
+        for _ in 0..<100 where ConnectionCore.liveThreads.load(ordering: .relaxed) > threadsBefore {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(ConnectionCore.liveThreads.load(ordering: .relaxed) == threadsBefore, "the connection thread is still running")
+        // The broker is healthy again for the tests that follow.
+        let again = try await Broker.connect()
+        try await again.close()
+    }
+}
