@@ -158,12 +158,12 @@ public struct Channel: Sendable {
     public func consume(queue: String, consumerTag: String? = nil, noAck: Bool = false, exclusive: Bool = false,
                         arguments: FieldTable = [:]) async throws -> Consumer {
         let tag = consumerTag ?? "warren-\(UUID().uuidString.lowercased())"
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: Delivery.self, throwing: (any Error).self)
+        let buffer = DeliveryBuffer()
         try await run { core, channel, promise in
             core.consume(queue, tag: tag, noAck: noAck, exclusive: exclusive, arguments: arguments, on: channel,
-                         continuation: continuation, promise)
+                         buffer: buffer, promise)
         }
-        return Consumer(tag: tag, channel: self, stream: stream)
+        return Consumer(tag: tag, channel: self, buffer: buffer)
     }
 
     public func cancel(consumerTag: String) async throws {

@@ -39,11 +39,6 @@ struct PendingReply {
     let complete: (Result<UnsafeMutableRawPointer?, RabbitMQError>) -> Void
 }
 
-struct ConsumerState {
-    let continuation: AsyncThrowingStream<Delivery, any Error>.Continuation
-    let noAck: Bool
-}
-
 final class Unconfirmed {
     let messageId: String?
     let exchange: String

@@ -83,7 +83,7 @@ extension ConnectionCore {
             // The broker cancels a consumer whose queue was deleted (consumer_cancel_notify).
             let cancel = method.decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
             let tag = cancel.consumer_tag.string
-            channel.consumers.removeValue(forKey: tag)?.continuation.finish(
+            channel.consumers.removeValue(forKey: tag)?.finish(
                 throwing: RabbitMQError(.consumerCancelled, "the broker cancelled consumer \(tag), e.g. because its queue was deleted"))
             if cancel.nowait == 0 {
                 var ok = amqp_basic_cancel_ok_t(consumer_tag: cancel.consumer_tag)
@@ -117,7 +117,8 @@ extension ConnectionCore {
                 deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
                 properties: content.properties, body: content.body)
             if let consumer = channel.consumers[consumerTag] {
-                consumer.continuation.yield(delivery)
+                if consumer.pending.isEmpty { consumersToFlush.append(consumer) }
+                consumer.pending.append(delivery)
             } else if !channel.noAckConsumerTags.contains(consumerTag) {
                 // A delivery that raced a cancel: give it back to the queue for another consumer.
                 _ = amqp_basic_reject(state, channel.number, deliveryTag, 1)

@@ -102,8 +102,8 @@ extension ConnectionCore {
     // MARK: - Consuming
 
     func consume(_ queue: String, tag: String, noAck: Bool, exclusive: Bool, arguments: FieldTable, on channel: ChannelState,
-                 continuation: AsyncThrowingStream<Delivery, any Error>.Continuation, _ promise: Promise<Void>) {
-        channel.consumers[tag] = ConsumerState(continuation: continuation, noAck: noAck)
+                 buffer: DeliveryBuffer, _ promise: Promise<Void>) {
+        channel.consumers[tag] = ConsumerState(buffer: buffer, noAck: noAck)
         if noAck { channel.noAckConsumerTags.insert(tag) }
         let arena = CArena()
         var consume = amqp_basic_consume_t()
@@ -114,7 +114,7 @@ extension ConnectionCore {
         consume.arguments = TableCoding.encode(arguments, in: arena)
         call(channel, Method.basicConsume, &consume, expecting: Method.basicConsumeOk) { result in
             if case .failure(let error) = result {
-                channel.consumers.removeValue(forKey: tag)?.continuation.finish(throwing: error)
+                channel.consumers.removeValue(forKey: tag)?.finish(throwing: error)
             }
             promise.complete(result.map { _ in () })
         }
@@ -126,7 +126,7 @@ extension ConnectionCore {
         var cancel = amqp_basic_cancel_t(consumer_tag: arena.bytes(tag), nowait: 0)
         call(channel, Method.basicCancel, &cancel, expecting: Method.basicCancelOk) { result in
             // Deliveries sent before the cancel-ok have been yielded already; the sequence ends after them.
-            channel.consumers.removeValue(forKey: tag)?.continuation.finish()
+            channel.consumers.removeValue(forKey: tag)?.finish()
             promise.complete(result.map { _ in () })
         }
     }

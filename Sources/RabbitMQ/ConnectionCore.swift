@@ -37,7 +37,10 @@ final class ConnectionCore: @unchecked Sendable {
 
     // Confined to the connection thread.
     var state: amqp_connection_state_t!
-    var channels: [UInt16: ChannelState] = [:]
+    /// Open channels by number: an array, because every frame looks its channel up.
+    var channels = ChannelTable()
+    /// Consumers that received deliveries during the current read of the socket.
+    var consumersToFlush: [ConsumerState] = []
     var closedChannels: [UInt64: RabbitMQError] = [:]
     private var nextChannelNumber: UInt16 = 1
     private var nextChannelID: UInt64 = 1
@@ -263,6 +266,7 @@ final class ConnectionCore: @unchecked Sendable {
 
     private func readFrames() {
         var budget = 512
+        defer { flushDeliveries() }
         while running && budget > 0 {
             var frame = amqp_frame_t()
             var immediately = timeval(tv_sec: 0, tv_usec: 0)
@@ -277,6 +281,13 @@ final class ConnectionCore: @unchecked Sendable {
             terminate(RabbitMQError(code, "\(configuration.host):\(configuration.port): \(Status.text(status))", status: status))
             return
         }
+    }
+
+    /// Hands each consumer the deliveries of this read in one batch.
+    func flushDeliveries() {
+        guard !consumersToFlush.isEmpty else { return }
+        for consumer in consumersToFlush { consumer.flush() }
+        consumersToFlush.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Channels
@@ -307,12 +318,13 @@ final class ConnectionCore: @unchecked Sendable {
 
     /// Fails everything waiting on a channel and forgets it.
     func dropChannel(_ channel: ChannelState, reason: RabbitMQError) {
+        flushDeliveries()
         channels[channel.number] = nil
         closedChannels[channel.id] = reason
         let replies = channel.pendingReplies
         channel.pendingReplies = []
         for reply in replies { reply.complete(.failure(reason)) }
-        for (_, consumer) in channel.consumers { consumer.continuation.finish(throwing: reason) }
+        for (_, consumer) in channel.consumers { consumer.finish(throwing: reason) }
         channel.consumers = [:]
         let unconfirmed = channel.unconfirmed
         channel.unconfirmed = [:]
@@ -335,7 +347,7 @@ final class ConnectionCore: @unchecked Sendable {
         } else {
             logger.warning("connection ended", metadata: ["amqp.url": "\(configuration)", "error": "\(reason)"])
         }
-        for channel in Array(channels.values) { dropChannel(channel, reason: reason) }
+        for channel in channels.all { dropChannel(channel, reason: reason) }
         let waiters = closeWaiters
         closeWaiters = []
         for waiter in waiters {

@@ -6,14 +6,41 @@ public struct Consumer: AsyncSequence, Sendable {
     public typealias Element = Delivery
     public let tag: String
     public let channel: Channel
-    let stream: AsyncThrowingStream<Delivery, any Error>
+    let buffer: DeliveryBuffer
 
-    public func makeAsyncIterator() -> AsyncThrowingStream<Delivery, any Error>.AsyncIterator {
-        stream.makeAsyncIterator()
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let buffer: DeliveryBuffer
+        public mutating func next() async throws -> Delivery? { try await buffer.next() }
     }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
 
     /// Stops deliveries (basic.cancel); the sequence then ends after what was already received.
     public func cancel() async throws {
         try await channel.cancel(consumerTag: tag)
+    }
+}
+
+/// A consumer as the connection thread sees it: deliveries collect in `pending` during one read
+/// of the socket and reach the consuming task together.
+final class ConsumerState {
+    let buffer: DeliveryBuffer
+    let noAck: Bool
+    var pending: [Delivery] = []
+
+    init(buffer: DeliveryBuffer, noAck: Bool) {
+        self.buffer = buffer
+        self.noAck = noAck
+    }
+
+    func flush() {
+        guard !pending.isEmpty else { return }
+        buffer.append(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    func finish(throwing error: (any Error)? = nil) {
+        flush()
+        buffer.finish(throwing: error)
     }
 }
