@@ -170,16 +170,26 @@ public struct Channel: Sendable {
         try await run { core, channel, promise in core.cancel(consumerTag, on: channel, promise) }
     }
 
+    // basic.ack, basic.nack and basic.reject have no reply in AMQP, so these return once the
+    // settlement is queued for the connection thread, in order with everything sent after it,
+    // without waiting for a thread switch. They throw if the connection is already gone; a
+    // channel that closes before the write ends its consumers' sequences with the reason.
+
     public func ack(deliveryTag: UInt64, multiple: Bool = false) async throws {
-        try await run { core, channel, promise in core.settle(.ack(deliveryTag, multiple: multiple), on: channel, promise) }
+        try settle(.ack(deliveryTag, multiple: multiple))
     }
 
     public func nack(deliveryTag: UInt64, multiple: Bool = false, requeue: Bool) async throws {
-        try await run { core, channel, promise in core.settle(.nack(deliveryTag, multiple: multiple, requeue: requeue), on: channel, promise) }
+        try settle(.nack(deliveryTag, multiple: multiple, requeue: requeue))
     }
 
     public func reject(deliveryTag: UInt64, requeue: Bool) async throws {
-        try await run { core, channel, promise in core.settle(.reject(deliveryTag, requeue: requeue), on: channel, promise) }
+        try settle(.reject(deliveryTag, requeue: requeue))
+    }
+
+    private func settle(_ settlement: Settlement) throws {
+        let (number, id) = (self.number, self.id)
+        if let error = core.submit({ core in core.settle(settlement, channel: number, id: id) }) { throw error }
     }
 
     /// Closes the channel; unacknowledged deliveries go back to their queues.

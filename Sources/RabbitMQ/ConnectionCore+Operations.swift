@@ -131,21 +131,19 @@ extension ConnectionCore {
         }
     }
 
-    /// basic.ack, basic.nack and basic.reject: no reply comes, so only a write failure is an error.
-    func settle(_ operation: Settlement, on channel: ChannelState, _ promise: Promise<Void>) {
+    /// basic.ack, basic.nack and basic.reject: no reply comes, so only a write failure is an error,
+    /// and that ends the connection (and with it every consumer's sequence).
+    func settle(_ operation: Settlement, channel number: UInt16, id: UInt64) {
+        guard case .success(let channel) = channel(number, id: id) else { return }
         let status: Int32
         switch operation {
         case .ack(let tag, let multiple): status = amqp_basic_ack(state, channel.number, tag, multiple ? 1 : 0)
         case .nack(let tag, let multiple, let requeue): status = amqp_basic_nack(state, channel.number, tag, multiple ? 1 : 0, requeue ? 1 : 0)
         case .reject(let tag, let requeue): status = amqp_basic_reject(state, channel.number, tag, requeue ? 1 : 0)
         }
-        guard status == Status.ok else {
-            let error = RabbitMQError(.connectionLost, "cannot settle a delivery: \(Status.text(status))", status: status)
-            promise.fail(error)
-            terminate(error)
-            return
+        if status != Status.ok {
+            terminate(RabbitMQError(.connectionLost, "cannot settle a delivery: \(Status.text(status))", status: status))
         }
-        promise.succeed()
     }
 }
 

@@ -10,7 +10,20 @@ public struct Consumer: AsyncSequence, Sendable {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let buffer: DeliveryBuffer
-        public mutating func next() async throws -> Delivery? { try await buffer.next() }
+        /// Deliveries taken from the buffer in one go, consumed from `index`.
+        var batch: [Delivery] = []
+        var index = 0
+
+        public mutating func next() async throws -> Delivery? {
+            if index == batch.count {
+                batch.removeAll(keepingCapacity: true)
+                index = 0
+                buffer.takeAll(into: &batch)
+                if batch.isEmpty { return try await buffer.next() }
+            }
+            defer { index += 1 }
+            return batch[index]
+        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }

@@ -62,6 +62,20 @@ final class DeliveryBuffer: Sendable {
         }
     }
 
+    /// Takes everything buffered at once, so a consumer locks once per batch, not per message.
+    func takeAll(into batch: inout [Delivery]) {
+        state.withLock { state in
+            guard state.head < state.items.count else { return }
+            if state.head == 0 {
+                swap(&batch, &state.items)
+            } else {
+                batch.append(contentsOf: state.items[state.head...])
+                state.items.removeAll(keepingCapacity: true)
+            }
+            state.head = 0
+        }
+    }
+
     func next() async throws -> Delivery? {
         switch state.withLock({ Self.step(&$0) }) {
         case .item(let delivery): return delivery
