@@ -16,12 +16,23 @@ struct TopologyPermissionsCommand: ParsableCommand {
     @Flag(help: "Print `rabbitmqctl set_permissions` commands instead of a table.")
     var rabbitmqctl = false
 
+    @Flag(help: "Print the grants as JSON (user, context, configure, write, read).")
+    var json = false
+
     func run() throws {
         if apply {
-            throw ValidationError("`--apply` is not implemented yet: it needs the RabbitMQ client (being written). Use `--rabbitmqctl` and run the printed commands meanwhile.")
+            throw NotImplemented("`warren topology permissions --apply` is not implemented yet: it needs the RabbitMQ client, which is being written. Meanwhile run the commands `--rabbitmqctl` prints.")
         }
         let fleet = try options.validFleet()
         let grants = Permissions.grants(for: fleet)
+        if json {
+            let objects: [JSON] = grants.map { grant in
+                ["user": .string(grant.user), "context": grant.context.map(JSON.string) ?? .null,
+                 "configure": .string(grant.configure), "write": .string(grant.write), "read": .string(grant.read)]
+            }
+            print(JSON.array(objects).rendered())
+            return
+        }
         if rabbitmqctl {
             for grant in grants {
                 print("rabbitmqctl set_permissions -p / \(shellQuoted(grant.user)) \(shellQuoted(grant.configure)) \(shellQuoted(grant.write)) \(shellQuoted(grant.read))")
@@ -56,6 +67,12 @@ struct TopologyApplyCommand: ParsableCommand {
     func run() throws {
         // TODO: diff against the broker (management API or passive declares), then declare,
         // once the RabbitMQ client lands. `Queue.arguments` is the one source of declare args.
-        throw ValidationError("`warren topology apply` is not implemented yet: it needs the RabbitMQ client (being written). Meanwhile: `warren topology export --format rabbitmq-definitions > defs.json && rabbitmqctl import_definitions defs.json`.")
+        throw NotImplemented("`warren topology apply` is not implemented yet: it needs the RabbitMQ client, which is being written. Meanwhile: `warren topology export --format rabbitmq-definitions > defs.json && rabbitmqctl import_definitions defs.json`.")
     }
+}
+
+/// A command that exists in the interface but not yet in the code: says so and exits 2.
+struct NotImplemented: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -61,6 +61,14 @@ import Topology
         let call = try #require(operations["reservation.call.payment.ApprovePayment"] as? [String: Any])
         #expect(call["action"] as? String == "send")
         #expect(call["reply"] != nil)
+        // An exchange and a queue may share a name; their channels must not.
+        guard case .object(let root) = AsyncAPIDocument.document(for: fleet),
+              case .object(let channels)? = root.first(where: { $0.0 == "channels" })?.1 else {
+            Issue.record("no channels object")
+            return
+        }
+        #expect(Set(channels.map(\.0)).count == channels.count)
+        #expect(channels.contains { $0.0 == "exchange.payment.commands" } && channels.contains { $0.0 == "queue.payment.commands" })
     }
 
     @Test func mermaidGraphShowsContextsAndRPCEdges() {

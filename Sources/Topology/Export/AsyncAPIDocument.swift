@@ -1,7 +1,14 @@
 /// The fleet as an AsyncAPI 3.0 document: one channel per exchange (where messages are sent)
 /// and per queue (where they are received), one operation per context and direction, RPCs as
 /// send operations with a reply, payload schemas from the field declarations.
+///
+/// Channel ids are `exchange.<name>`, `queue.<name>` and `replies.<context>`, since an exchange
+/// and a queue may share a name (`payment.commands`).
 public enum AsyncAPIDocument {
+    static func channel(exchange: String) -> String { "exchange.\(exchange)" }
+    static func channel(queue: String) -> String { "queue.\(queue)" }
+    static func channel(replies context: String) -> String { "replies.\(context)" }
+
     static let bindingVersion: JSON = "0.3.0"
 
     public static func document(for fleet: Fleet, title: String = "Warren fleet", version: String = "1.0.0") -> JSON {
@@ -25,7 +32,7 @@ public enum AsyncAPIDocument {
         }
         for exchange in fleet.exchanges.sorted(by: { $0.name < $1.name }) where !exchange.isPlumbing {
             let types = (published[exchange.name] ?? []).sorted()
-            channels.append((exchange.name, [
+            channels.append((channel(exchange: exchange.name), [
                 "address": .string(exchange.name),
                 "title": .string("\(exchange.role == .commands ? "Commands and RPC requests of" : "Published by") \(exchange.context)"),
                 "messages": .object(types.map { ($0, ref("#/components/messages/\($0)")) }),
@@ -39,7 +46,7 @@ public enum AsyncAPIDocument {
         // Queues: what each context receives.
         for queue in fleet.queues.sorted(by: { $0.name < $1.name }) where queue.role == .consumer || queue.role == .rpc {
             let types = queue.consumes.map(\.type).filter { fleet.message($0) != nil }
-            channels.append((queue.name, [
+            channels.append((channel(queue: queue.name), [
                 "address": .string(queue.name),
                 "title": .string("Consumed by \(queue.context)"),
                 "messages": .object(types.map { ($0, ref("#/components/messages/\($0)")) }),
@@ -52,7 +59,7 @@ public enum AsyncAPIDocument {
         }
         // RPC replies travel to each caller's `reply_to`: one channel per server, address unknown.
         for context in contexts where !context.rpcs.isEmpty {
-            channels.append(("\(context.name).replies", [
+            channels.append((channel(replies: context.name), [
                 "address": .null,
                 "title": .string("Replies of \(context.name)'s RPCs, sent to the caller's reply_to"),
                 "messages": .object(context.rpcs.map { ($0.reply.type, ref("#/components/messages/\($0.reply.type)")) }),
@@ -69,22 +76,22 @@ public enum AsyncAPIDocument {
             for (exchange, types) in byExchange.sorted(by: { $0.key < $1.key }) where fleet.exchange(exchange) != nil {
                 operations.append(("\(context.name).send.\(exchange)", [
                     "action": "send",
-                    "channel": ref("#/channels/\(exchange)"),
+                    "channel": ref("#/channels/\(channel(exchange: exchange))"),
                     "summary": .string("\(context.name) publishes on \(exchange)"),
-                    "messages": .array(types.sorted().map { ref("#/channels/\(exchange)/messages/\($0)") }),
+                    "messages": .array(types.sorted().map { ref("#/channels/\(channel(exchange: exchange))/messages/\($0)") }),
                 ]))
             }
             for call in context.calls {
                 guard let rpc = fleet.rpc(call.type) else { continue }
                 operations.append(("\(context.name).call.\(rpc.type)", [
                     "action": "send",
-                    "channel": ref("#/channels/\(rpc.request.exchange)"),
+                    "channel": ref("#/channels/\(channel(exchange: rpc.request.exchange))"),
                     "summary": .string("\(context.name) calls \(rpc.type)\(rpc.timeout.map { " (deadline \($0))" } ?? "")"),
-                    "messages": [ref("#/channels/\(rpc.request.exchange)/messages/\(rpc.type)")],
+                    "messages": [ref("#/channels/\(channel(exchange: rpc.request.exchange))/messages/\(rpc.type)")],
                     "reply": [
                         "address": ["location": "$message.header#/reply_to"],
-                        "channel": ref("#/channels/\(rpc.context).replies"),
-                        "messages": [ref("#/channels/\(rpc.context).replies/messages/\(rpc.reply.type)")],
+                        "channel": ref("#/channels/\(channel(replies: rpc.context))"),
+                        "messages": [ref("#/channels/\(channel(replies: rpc.context))/messages/\(rpc.reply.type)")],
                     ],
                 ]))
             }
@@ -92,16 +99,16 @@ public enum AsyncAPIDocument {
                 let types = queue.consumes.map(\.type).filter { fleet.message($0) != nil }
                 var operation: [(String, JSON)] = [
                     ("action", "receive"),
-                    ("channel", ref("#/channels/\(queue.name)")),
+                    ("channel", ref("#/channels/\(channel(queue: queue.name))")),
                     ("summary", .string(queue.role == .rpc ? "\(context.name) serves its RPCs" : "\(context.name) consumes \(queue.name)")),
-                    ("messages", .array(types.map { ref("#/channels/\(queue.name)/messages/\($0)") })),
+                    ("messages", .array(types.map { ref("#/channels/\(channel(queue: queue.name))/messages/\($0)") })),
                 ]
                 if queue.role == .rpc {
                     let replies = context.rpcs.filter { $0.queue == queue.name }.map(\.reply.type)
                     operation.append(("reply", [
                         "address": ["location": "$message.header#/reply_to"],
-                        "channel": ref("#/channels/\(context.name).replies"),
-                        "messages": .array(replies.map { ref("#/channels/\(context.name).replies/messages/\($0)") }),
+                        "channel": ref("#/channels/\(channel(replies: context.name))"),
+                        "messages": .array(replies.map { ref("#/channels/\(channel(replies: context.name))/messages/\($0)") }),
                     ]))
                 }
                 operations.append(("\(context.name).receive.\(queue.name)", .object(operation)))
