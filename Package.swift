@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "RabbitMQ", targets: ["RabbitMQ"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "Topology", targets: ["Topology"]),
+        .library(name: "Warren", targets: ["Warren"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -53,6 +54,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The worker runtime: handlers, inbox, outbox, retries, RPC, health.
+        .target(
+            name: "Warren",
+            dependencies: [
+                "RabbitMQ", "Postgres", "Topology",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The `warren` command.
         .executableTarget(
             name: "WarrenCLI",
@@ -74,6 +85,7 @@ let package = Package(
 
         .testTarget(name: "RabbitMQTests", dependencies: ["RabbitMQ"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "WarrenTests", dependencies: ["Warren"], swiftSettings: swiftSettings),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ]
 )
