@@ -7,38 +7,66 @@ import Foundation
 /// order (which also serializes concurrent queries on one connection), and a continuation
 /// carries the result back. Swift's cooperative pool never blocks on the network.
 ///
+/// The thread is also a `TaskExecutor`: a task that prefers it (as `withTransaction` arranges)
+/// runs its code on this thread between statements, and its libpq calls then run inline, with
+/// no thread hop at all. That is what brings a BEGIN/INSERT/COMMIT loop to libpq's own speed.
+///
 /// `@unchecked Sendable` is sound because:
-/// - `jobs` and `accepting` are only read or written while holding `condition`'s lock;
-/// - `session` (the `PGconn` and its statement cache) is only touched by the thread, which passes
-///   it to each job: the queue is the only way to reach it, so it is confined to one thread;
-/// - everything else is immutable after `init`.
+/// - `queue`, `accepting` and `exited` are only read or written while holding `condition`'s lock;
+/// - `session` (the `PGconn` and its statement cache) is only touched on the thread: by queued
+///   jobs, or inline by `run` after checking that the caller is on the thread;
+/// - `threadID` is written once, before `init` returns (ordered by the lock), then only read.
 final class ConnectionThread: @unchecked Sendable {
     typealias Job = @Sendable (Session) -> Void
 
+    private enum Work {
+        case call(Job)
+        case task(UnownedJob)
+    }
+
     private let condition = NSCondition()
-    private var jobs: [Job] = []
+    private var queue: [Work] = []
     private var accepting = true
+    private var exited = false
+    private var threadID: pthread_t?
     private let session: Session
 
     init(session: Session, name: String) {
         self.session = session
-        let thread = Thread { [self] in self.runLoop() }
+        let thread = Thread { [self] in
+            condition.lock()
+            threadID = pthread_self()
+            condition.broadcast()
+            condition.unlock()
+            runLoop()
+        }
         thread.name = name
         thread.start()
+        condition.lock()
+        while threadID == nil { condition.wait() }
+        condition.unlock()
     }
 
-    /// Runs `body` on the connection's thread and returns its result. Throws `.connectionClosed`
-    /// once `shutdown()` was called.
+    /// Whether the caller is this connection's thread (then the session may be used inline).
+    var isCurrent: Bool {
+        guard let threadID else { return false }
+        return pthread_equal(pthread_self(), threadID) != 0
+    }
+
+    /// Runs `body` on the connection's thread and returns its result: inline when already there,
+    /// otherwise through the queue. Throws `.connectionClosed` once `shutdown()` was called.
     func run<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
-        try await withUnsafeThrowingContinuation { continuation in
-            let accepted = enqueue { session in
+        if isCurrent { return try body(session) }
+        return try await withUnsafeThrowingContinuation { continuation in
+            let accepted = enqueue(.call { session in
                 continuation.resume(with: Swift.Result { try body(session) })
-            }
+            })
             if !accepted { continuation.resume(throwing: PostgresError.closed) }
         }
     }
 
-    /// Stops intake; the thread runs the jobs already queued, closes the libpq connection and exits.
+    /// Stops intake of statements; the thread runs the work already queued, closes the libpq
+    /// connection and exits.
     func shutdown() {
         condition.lock()
         accepting = false
@@ -46,29 +74,55 @@ final class ConnectionThread: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func enqueue(_ job: @escaping Job) -> Bool {
+    private func enqueue(_ work: Work) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard accepting else { return false }
-        jobs.append(job)
+        switch work {
+        case .call: guard accepting else { return false }
+        case .task: guard !exited else { return false }  // tasks are never refused while the thread runs
+        }
+        queue.append(work)
         condition.signal()
         return true
     }
 
     private func runLoop() {
-        var batch: [Job] = []
+        var batch: [Work] = []
         while true {
             condition.lock()
-            while jobs.isEmpty && accepting { condition.wait() }
-            if jobs.isEmpty {  // not accepting and drained
+            while queue.isEmpty && accepting { condition.wait() }
+            if queue.isEmpty {  // shut down and drained
+                exited = true
                 condition.unlock()
                 break
             }
-            swap(&batch, &jobs)
+            swap(&batch, &queue)
             condition.unlock()
-            for job in batch { job(session) }
+            for work in batch {
+                switch work {
+                case .call(let job): job(session)
+                case .task(let job): runTask(job)
+                }
+            }
             batch.removeAll(keepingCapacity: true)
         }
         session.finish()
+    }
+
+    private func runTask(_ job: UnownedJob) {
+        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, *) {
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}
+
+@available(macOS 15, iOS 18, tvOS 18, watchOS 11, *)
+extension ConnectionThread: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if !enqueue(.task(job)) {
+            // The thread has exited (connection closed): the task must still run somewhere.
+            globalConcurrentExecutor.enqueue(job)
+        }
     }
 }

@@ -15,7 +15,7 @@ import Logging
 /// (the libpq handle is inside `ConnectionThread`, whose own comment gives its reasons).
 public final class PostgresConnection: Sendable {
     public let configuration: PostgresConfiguration
-    private let thread: ConnectionThread
+    let thread: ConnectionThread
     private let logger: Logger
 
     private init(configuration: PostgresConfiguration, thread: ConnectionThread, logger: Logger) {
@@ -79,6 +79,13 @@ public final class PostgresConnection: Sendable {
         let texts = parameters.map(\.postgresText)
         return try await thread.run { try $0.execute(sql, parameters: texts, prepared: prepared) }
     }
+
+    /// The connection's thread as a task executor. Code run under
+    /// `withTaskExecutorPreference(connection.taskExecutor) { ... }` executes on that thread, so its
+    /// statements on this connection skip the hop to the thread and back (as `withTransaction` does).
+    /// Only for short, non-blocking code: while it runs, the connection serves nobody else.
+    @available(macOS 15, iOS 18, tvOS 18, watchOS 11, *)
+    public var taskExecutor: any TaskExecutor { thread }
 
     // MARK: Lifecycle
 

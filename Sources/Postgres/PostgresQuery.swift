@@ -41,6 +41,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             sql += "$\(parameters.count)"
         }
 
+        /// Binds `value` as the next `$n` parameter; `nil` is SQL NULL.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            parameters.append(value)
+            sql += "$\(parameters.count)"
+        }
+
         /// Inserts trusted SQL text (an identifier the program chose, never user input) verbatim.
         public mutating func appendInterpolation(unescaped sql: String) {
             self.sql += sql

@@ -205,26 +205,33 @@ private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<Uns
 }
 
 /// Lays the parameters out in one buffer of NUL-terminated strings and calls `body` with an array of
-/// pointers into it (`nil` for SQL NULL), as `PQexecParams` wants.
+/// pointers into it (`nil` for SQL NULL), as `PQexecParams` wants. Two allocations per statement.
 private func withParameterPointers<R>(
     _ parameters: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws -> R
 ) rethrows -> R {
     if parameters.isEmpty { return try body(nil) }
-    var storage: [CChar] = []
+    var storage: [UInt8] = []
     storage.reserveCapacity(parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 })
-    var offsets: [Int?] = []
-    offsets.reserveCapacity(parameters.count)
     for parameter in parameters {
-        guard let parameter else {
-            offsets.append(nil)
-            continue
+        if let parameter {
+            storage.append(contentsOf: parameter.utf8)
+            storage.append(0)
         }
-        offsets.append(storage.count)
-        storage.append(contentsOf: parameter.utf8.map { CChar(bitPattern: $0) })
-        storage.append(0)
     }
     return try storage.withUnsafeBufferPointer { buffer in
-        let pointers = offsets.map { offset in offset.map { UnsafePointer(buffer.baseAddress! + $0) } }
-        return try pointers.withUnsafeBufferPointer { try body($0.baseAddress) }
+        try buffer.withMemoryRebound(to: CChar.self) { characters in
+            try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: parameters.count) { pointers in
+                var offset = 0
+                for (index, parameter) in parameters.enumerated() {
+                    if let parameter {
+                        pointers[index] = UnsafePointer(characters.baseAddress! + offset)
+                        offset += parameter.utf8.count + 1
+                    } else {
+                        pointers[index] = nil
+                    }
+                }
+                return try body(UnsafePointer(pointers.baseAddress))
+            }
+        }
     }
 }

@@ -6,7 +6,24 @@ extension PostgresConnection {
     /// anyway). If `COMMIT` fails, its error is thrown; if `COMMIT` turns into a rollback because a
     /// statement failed and the body caught that error, `.transactionRolledBack` is thrown, so a
     /// returned value always means the changes are committed.
+    ///
+    /// Nonisolated code in `body` runs on the connection's thread (a task executor preference), so
+    /// BEGIN, the body's statements and COMMIT need no thread hop each; actor-isolated code still
+    /// runs on its actor.
+    @discardableResult
     public func withTransaction<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, *), !thread.isCurrent {
+            return try await withTaskExecutorPreference(thread) {
+                try await transaction(body)
+            }
+        }
+        return try await transaction(body)
+    }
+
+    private func transaction<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {

@@ -243,6 +243,41 @@ struct ConnectionTests {
         await connection.close()
     }
 
+    actor Ledger {
+        let connection: PostgresConnection
+        var recorded = 0
+        init(connection: PostgresConnection) { self.connection = connection }
+
+        func record(into table: String) async throws {
+            try await connection.withTransaction { transaction in
+                try await transaction.execute("INSERT INTO \(unescaped: table) VALUES (\(recorded))")
+                recorded += 1  // actor state, touched from the body: the body runs on the actor
+            }
+        }
+    }
+
+    @Test func transactionsWorkFromAnActor() async throws {
+        try await TestDatabase.withTable("actor") { connection, table in
+            try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY)")
+            let ledger = Ledger(connection: connection)
+            for _ in 0..<3 { try await ledger.record(into: table) }
+            let count = try await connection.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int.self, at: 0)
+            #expect(count == 3)
+            #expect(await ledger.recorded == 3)
+        }
+    }
+
+    @Test func codeOnTheConnectionThreadSurvivesClose() async throws {
+        let connection = try await TestDatabase.connect()
+        let value = try await withTaskExecutorPreference(connection.taskExecutor) {
+            let value = try await connection.query("SELECT 41 + 1")[0].decode(Int.self, at: 0)
+            await connection.close()
+            try await Task.sleep(for: .milliseconds(10))  // resumes although the thread has gone
+            return value
+        }
+        #expect(value == 42)
+    }
+
     @Test func closedConnectionRefusesWork() async throws {
         let connection = try await TestDatabase.connect()
         await connection.close()
