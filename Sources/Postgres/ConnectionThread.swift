@@ -12,10 +12,10 @@ import Foundation
 /// no thread hop at all. That is what brings a BEGIN/INSERT/COMMIT loop to libpq's own speed.
 ///
 /// `@unchecked Sendable` is sound because:
-/// - `queue`, `accepting` and `exited` are only read or written while holding `condition`'s lock;
+/// - `queue`, `accepting`, `exited` and `threadID` are only read or written while holding
+///   `condition`'s lock;
 /// - `session` (the `PGconn` and its statement cache) is only touched on the thread: by queued
 ///   jobs, or inline by `run` after checking that the caller is on the thread;
-/// - `threadID` is written once, before `init` returns (ordered by the lock), then only read.
 final class ConnectionThread: @unchecked Sendable {
     typealias Job = @Sendable (Session) -> Void
 
@@ -36,19 +36,19 @@ final class ConnectionThread: @unchecked Sendable {
         let thread = Thread { [self] in
             condition.lock()
             threadID = pthread_self()
-            condition.broadcast()
             condition.unlock()
             runLoop()
         }
         thread.name = name
-        thread.start()
-        condition.lock()
-        while threadID == nil { condition.wait() }
-        condition.unlock()
+        thread.start()  // not waited for: `init` runs on the cooperative pool and must not block
     }
 
     /// Whether the caller is this connection's thread (then the session may be used inline).
+    /// Before the thread has recorded its id, no caller can be on it, so `false` is right.
     var isCurrent: Bool {
+        condition.lock()
+        let threadID = self.threadID
+        condition.unlock()
         guard let threadID else { return false }
         return pthread_equal(pthread_self(), threadID) != 0
     }

@@ -55,6 +55,8 @@ public final class PostgresConnection: Sendable {
     }
 
     /// Runs SQL written with `$1, $2, ...` placeholders, binding `parameters` in order (`nil` is NULL).
+    /// Without parameters (and not prepared) the text goes through the simple-query protocol, like
+    /// `psql`: one message, several `;`-separated statements allowed, the last one's rows returned.
     public func query(
         _ sql: String, _ parameters: [any PostgresEncodable], prepared: Bool = false
     ) async throws -> PostgresRows {

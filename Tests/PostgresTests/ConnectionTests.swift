@@ -278,6 +278,23 @@ struct ConnectionTests {
         #expect(value == 42)
     }
 
+    @Test func droppingTheLastReferenceClosesTheBackend() async throws {
+        func openAndForget() async throws -> Int32 {
+            let connection = try await TestDatabase.connect()
+            return try await connection.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+        }
+        let pid = try await openAndForget()
+        let observer = try await TestDatabase.connect()
+        var alive = true
+        for _ in 0..<100 where alive {
+            try await Task.sleep(for: .milliseconds(20))
+            alive = try await observer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid)")[0]
+                .decode(Int.self, at: 0) == 1
+        }
+        #expect(!alive, "the backend of a dropped connection should exit")
+        await observer.close()
+    }
+
     @Test func closedConnectionRefusesWork() async throws {
         let connection = try await TestDatabase.connect()
         await connection.close()
