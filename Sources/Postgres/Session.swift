@@ -1,0 +1,237 @@
+import CLibPQ
+import Foundation
+import Logging
+
+/// The libpq side of one connection: the `PGconn`, its prepared-statement cache and its health.
+///
+/// Not thread-safe by design: only its `ConnectionThread` calls it, one job at a time.
+final class Session {
+    private let configuration: PostgresConfiguration
+    private let logger: Logger
+    private var connection: OpaquePointer?
+    /// SQL text → server-side statement name, for statements prepared on this backend.
+    private var preparedStatements: [String: String] = [:]
+    /// Set when libpq reports `CONNECTION_BAD`: later calls fail fast instead of touching the socket.
+    private(set) var isLost = false
+
+    init(configuration: PostgresConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Lifecycle
+
+    func connect() throws {
+        let pairs = configuration.conninfo
+        let connection = withCStringArray(pairs.map(\.0)) { keywords in
+            withCStringArray(pairs.map(\.1)) { values in
+                PQconnectdbParams(keywords, values, 0)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(code: .connectionFailed, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = scrubbed(String(cString: PQerrorMessage(connection)))
+            PQfinish(connection)
+            throw PostgresError(code: .connectionFailed, message: message)
+        }
+        self.connection = connection
+        try prepareSession()
+    }
+
+    /// `PQreset`: reconnects with the same parameters. Server-side prepared statements are gone, so
+    /// the cache is cleared.
+    func reset() throws {
+        guard let connection else { throw PostgresError.closed }
+        preparedStatements.removeAll()
+        PQreset(connection)
+        guard PQstatus(connection) == CONNECTION_OK else {
+            isLost = true
+            throw PostgresError(code: .connectionFailed, message: lastErrorMessage())
+        }
+        isLost = false
+        try prepareSession()
+    }
+
+    func finish() {
+        if let connection {
+            PQfinish(connection)
+            self.connection = nil
+        }
+    }
+
+    /// Routes server notices to the logger instead of libpq's default (stderr), and makes sure
+    /// timestamps come back in ISO format, which the decoders parse.
+    private func prepareSession() throws {
+        guard let connection else { return }
+        PQsetNoticeProcessor(
+            connection,
+            { context, message in
+                guard let context, let message else { return }
+                let session = Unmanaged<Session>.fromOpaque(context).takeUnretainedValue()
+                session.logger.debug(
+                    "postgres notice",
+                    metadata: ["postgres.notice": "\(String(cString: message).trimmingSuffix(while: \.isNewline))"]
+                )
+            },
+            Unmanaged.passUnretained(self).toOpaque()
+        )
+        let dateStyle = PQparameterStatus(connection, "DateStyle").map { String(cString: $0) } ?? ""
+        if !dateStyle.hasPrefix("ISO") {
+            _ = try execute("SET DateStyle TO ISO", parameters: [], prepared: false)
+        }
+    }
+
+    // MARK: Statements
+
+    /// Runs one statement with text-format parameters (`nil` is SQL NULL) and returns its rows.
+    /// With `prepared`, the statement is parsed and planned once per connection (`PQprepare`) and
+    /// later runs only bind and execute (`PQexecPrepared`).
+    func execute(_ sql: String, parameters: [String?], prepared: Bool) throws -> PostgresRows {
+        guard let connection else { throw PostgresError.closed }
+        if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
+
+        let result: OpaquePointer? = try withParameterPointers(parameters) { values in
+            let count = Int32(parameters.count)
+            if prepared {
+                let name = try statementName(for: sql, parameterCount: count, connection: connection)
+                return PQexecPrepared(connection, name, count, values, nil, nil, 0)
+            }
+            if count == 0 {
+                // Simple-query protocol: one message instead of parse/bind/describe/execute/sync.
+                return PQexec(connection, sql)
+            }
+            return PQexecParams(connection, sql, count, nil, values, nil, nil, 0)
+        }
+        return try rows(from: result)
+    }
+
+    private func statementName(for sql: String, parameterCount: Int32, connection: OpaquePointer) throws -> String {
+        if let name = preparedStatements[sql] { return name }
+        let name = "warren_\(preparedStatements.count + 1)"
+        _ = try rows(from: PQprepare(connection, name, sql, parameterCount, nil))
+        preparedStatements[sql] = name
+        return name
+    }
+
+    /// Takes ownership of `result`: wraps it in rows, or clears it and throws.
+    private func rows(from result: OpaquePointer?) throws -> PostgresRows {
+        guard let result else {
+            // libpq returns no result only when out of memory or when the connection is broken.
+            if PQstatus(connection) == CONNECTION_BAD {
+                throw lostError(message: lastErrorMessage())
+            }
+            throw PostgresError(code: .server, message: lastErrorMessage())
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return PostgresRows(ResultHandle(result))
+        case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+            PQclear(result)
+            abandonCopy()
+            throw PostgresError(code: .unsupported, message: "COPY is not supported by this client")
+        default:
+            var error = serverError(result)
+            PQclear(result)
+            if PQstatus(connection) == CONNECTION_BAD {
+                isLost = true
+                error.code = .connectionLost
+                logger.warning(
+                    "postgres connection lost",
+                    metadata: ["postgres.sqlstate": "\(error.sqlState ?? "")", "postgres.message": "\(error.message)"]
+                )
+            }
+            throw error
+        }
+    }
+
+    private func serverError(_ result: OpaquePointer) -> PostgresError {
+        // The PG_DIAG_* macros are character literals ('C', 'M', ...), which Swift does not import.
+        func field(_ code: Unicode.Scalar) -> String? {
+            PQresultErrorField(result, Int32(UInt8(ascii: code))).map { String(cString: $0) }
+        }
+        let message = field("M")
+            ?? String(cString: PQresultErrorMessage(result)).trimmingSuffix(while: \.isWhitespace)
+        return PostgresError(
+            code: .server, message: scrubbed(message), sqlState: field("C"),
+            detail: field("D"), hint: field("H"), constraint: field("n"), schema: field("s"),
+            table: field("t"), column: field("c")
+        )
+    }
+
+    /// Ends a COPY the caller did not ask this client for, so the connection stays usable.
+    private func abandonCopy() {
+        guard let connection else { return }
+        _ = PQputCopyEnd(connection, "COPY is not supported by this client")
+        var buffer: UnsafeMutablePointer<CChar>?
+        while PQgetCopyData(connection, &buffer, 0) > 0 { PQfreemem(buffer) }
+        while let result = PQgetResult(connection) { PQclear(result) }
+    }
+
+    private func lostError(message: String) -> PostgresError {
+        isLost = true
+        return PostgresError(code: .connectionLost, message: message)
+    }
+
+    private func lastErrorMessage() -> String {
+        guard let connection else { return "no connection" }
+        return scrubbed(String(cString: PQerrorMessage(connection)).trimmingSuffix(while: \.isWhitespace))
+    }
+
+    /// libpq does not echo passwords, but a message that somehow did must not reach a log.
+    private func scrubbed(_ message: String) -> String {
+        guard let password = configuration.password, password.count >= 3, message.contains(password) else {
+            return message
+        }
+        return message.replacingOccurrences(of: password, with: "****")
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+        var text = Substring(self)
+        while let last = text.last, predicate(last) { text.removeLast() }
+        return String(text)
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings, valid only during the call.
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    let pointers = copies.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Lays the parameters out in one buffer of NUL-terminated strings and calls `body` with an array of
+/// pointers into it (`nil` for SQL NULL), as `PQexecParams` wants. Two allocations per statement.
+private func withParameterPointers<R>(
+    _ parameters: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws -> R
+) rethrows -> R {
+    if parameters.isEmpty { return try body(nil) }
+    var storage: [UInt8] = []
+    storage.reserveCapacity(parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 })
+    for parameter in parameters {
+        if let parameter {
+            storage.append(contentsOf: parameter.utf8)
+            storage.append(0)
+        }
+    }
+    return try storage.withUnsafeBufferPointer { buffer in
+        try buffer.withMemoryRebound(to: CChar.self) { characters in
+            try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: parameters.count) { pointers in
+                var offset = 0
+                for (index, parameter) in parameters.enumerated() {
+                    if let parameter {
+                        pointers[index] = UnsafePointer(characters.baseAddress! + offset)
+                        offset += parameter.utf8.count + 1
+                    } else {
+                        pointers[index] = nil
+                    }
+                }
+                return try body(UnsafePointer(pointers.baseAddress))
+            }
+        }
+    }
+}

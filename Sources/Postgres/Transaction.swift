@@ -1,0 +1,47 @@
+extension PostgresConnection {
+    /// Runs `body` inside `BEGIN` ... `COMMIT` and returns its result.
+    ///
+    /// If `body` throws, the transaction is rolled back and the body's error is rethrown (a failing
+    /// `ROLLBACK`, e.g. on a lost connection, does not hide it: the server discards the transaction
+    /// anyway). If `COMMIT` fails, its error is thrown; if `COMMIT` turns into a rollback because a
+    /// statement failed and the body caught that error, `.transactionRolledBack` is thrown, so a
+    /// returned value always means the changes are committed.
+    ///
+    /// Nonisolated code in `body` runs on the connection's thread (a task executor preference), so
+    /// BEGIN, the body's statements and COMMIT need no thread hop each; actor-isolated code still
+    /// runs on its actor.
+    @discardableResult
+    public func withTransaction<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, *), !thread.isCurrent {
+            return try await withTaskExecutorPreference(thread) {
+                try await transaction(body)
+            }
+        }
+        return try await transaction(body)
+    }
+
+    private func transaction<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await execute("BEGIN", [])
+        let result: Result
+        do {
+            result = try await body(self)
+        } catch {
+            _ = try? await execute("ROLLBACK", [])
+            throw error
+        }
+        let commit = try await query("COMMIT", [])
+        guard commit.commandTag == "COMMIT" else {
+            throw PostgresError(
+                code: .transactionRolledBack,
+                message: "COMMIT rolled the transaction back because a statement in it had failed"
+            )
+        }
+        return result
+    }
+}
