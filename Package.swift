@@ -53,11 +53,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The broker's management HTTP API, and `topology apply` / `permissions --apply` on it.
+        .target(
+            name: "BrokerAdmin",
+            dependencies: ["RabbitMQ", "Topology", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // The `warren` command.
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -75,5 +82,6 @@ let package = Package(
         .testTarget(name: "RabbitMQTests", dependencies: ["RabbitMQ"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerAdminTests", dependencies: ["BrokerAdmin", "RabbitMQ", "Topology"], swiftSettings: swiftSettings),
     ]
 )
