@@ -58,6 +58,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The broker's management HTTP API, and `topology apply` / `permissions --apply` on it.
+        .target(
+            name: "BrokerAdmin",
+            dependencies: ["RabbitMQ", "Topology", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // The worker runtime: handlers, inbox, outbox, retries, RPC, health.
         .target(
             name: "Warren",
@@ -76,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -95,5 +102,6 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "WarrenTests", dependencies: ["Warren"], swiftSettings: swiftSettings),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerAdminTests", dependencies: ["BrokerAdmin", "RabbitMQ", "Topology"], swiftSettings: swiftSettings),
     ]
 )

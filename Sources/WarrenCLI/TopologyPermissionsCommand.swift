@@ -1,17 +1,39 @@
 import ArgumentParser
+import BrokerAdmin
+import Foundation
 import Topology
 
 /// `warren topology permissions`: the least-privilege broker user of every context.
-struct TopologyPermissionsCommand: ParsableCommand {
+struct TopologyPermissionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "permissions",
-        abstract: "Print each context's broker user with its configure/write/read patterns."
+        abstract: "Print each context's broker user with its configure/write/read patterns, or create them (--apply).",
+        discussion: """
+        With --apply, creates each user through the management API and sets its permissions on
+        the vhost. A user's password comes from WARREN_<CONTEXT>_PASSWORD (the ingress's from
+        WARREN_<SYSTEM>_INGRESS_PASSWORD), in the environment or in --passwords-file (NAME=value
+        lines, compose's env_file format). A new user without one gets a generated password,
+        printed once on stdout as NAME=value (or appended to --passwords-file). An existing user
+        without one keeps its password. Running it again changes nothing else.
+        """
     )
 
     @OptionGroup var options: TopologyOptions
 
-    @Flag(help: "Create the users and set their permissions on the broker (not implemented yet).")
+    @Flag(help: "Create the users and set their permissions on the broker, through the management API.")
     var apply = false
+
+    @Option(help: "The management API for --apply (default: $RABBITMQ_MANAGEMENT_URL, else http://guest:guest@127.0.0.1:15672).")
+    var managementURL: String?
+
+    @Option(help: "The vhost the permissions are for.")
+    var vhost: String = "/"
+
+    @Option(help: "A NAME=value file with the users' passwords (WARREN_<CONTEXT>_PASSWORD=...); generated ones are appended.")
+    var passwordsFile: String?
+
+    @Option(help: "Put this before every user name (several fleets on one broker).")
+    var userPrefix: String = ""
 
     @Flag(help: "Print `rabbitmqctl set_permissions` commands instead of a table.")
     var rabbitmqctl = false
@@ -19,12 +41,13 @@ struct TopologyPermissionsCommand: ParsableCommand {
     @Flag(help: "Print the grants as JSON (user, context, configure, write, read).")
     var json = false
 
-    func run() throws {
-        if apply {
-            throw NotImplemented("`warren topology permissions --apply` is not implemented yet: it needs the RabbitMQ client, which is being written. Meanwhile run the commands `--rabbitmqctl` prints.")
-        }
+    func run() async throws {
         let fleet = try options.validFleet()
         let grants = Permissions.grants(for: fleet)
+        if apply {
+            try await applyGrants(grants)
+            return
+        }
         if json {
             let objects: [JSON] = grants.map { grant in
                 ["user": .string(grant.user), "context": grant.context.map(JSON.string) ?? .null,
@@ -35,7 +58,7 @@ struct TopologyPermissionsCommand: ParsableCommand {
         }
         if rabbitmqctl {
             for grant in grants {
-                print("rabbitmqctl set_permissions -p / \(shellQuoted(grant.user)) \(shellQuoted(grant.configure)) \(shellQuoted(grant.write)) \(shellQuoted(grant.read))")
+                print("rabbitmqctl set_permissions -p \(shellQuoted(vhost)) \(shellQuoted(grant.user)) \(shellQuoted(grant.configure)) \(shellQuoted(grant.write)) \(shellQuoted(grant.read))")
             }
             return
         }
@@ -49,30 +72,27 @@ struct TopologyPermissionsCommand: ParsableCommand {
         }
     }
 
-    private func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-}
-
-/// `warren topology apply`: declares the topology on a broker. A stub until the client lands.
-struct TopologyApplyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "apply",
-        abstract: "Declare the topology on a broker (not implemented yet)."
-    )
-
-    @Option(help: "amqp://user:password@host:port/vhost")
-    var url: String?
-
-    @OptionGroup var options: TopologyOptions
-
-    func run() throws {
-        // TODO: diff against the broker (management API or passive declares), then declare,
-        // once the RabbitMQ client lands. `Queue.arguments` is the one source of declare args.
-        throw NotImplemented("`warren topology apply` is not implemented yet: it needs the RabbitMQ client, which is being written. Meanwhile: `warren topology export --format rabbitmq-definitions > defs.json && rabbitmqctl import_definitions defs.json`.")
+    private func applyGrants(_ grants: [Grant]) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let url = managementURL ?? environment["RABBITMQ_MANAGEMENT_URL"] ?? "http://guest:guest@127.0.0.1:15672"
+        let options = UserProvisioning.Options(managementURL: url, virtualHost: vhost, userPrefix: userPrefix,
+                                               environment: environment, passwordsFile: passwordsFile)
+        let users: [UserProvisioning.User]
+        do {
+            users = try await UserProvisioning.apply(grants, options: options) { line in
+                FileHandle.standardError.write(Data("\(line)\n".utf8))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        // Generated passwords go to stdout once, as env lines: `... --apply >> warren.env`.
+        if passwordsFile == nil {
+            for user in users {
+                if case .generated(let password) = user.password { print("\(user.variable)=\(password)") }
+            }
+        }
     }
-}
 
-/// A command that exists in the interface but not yet in the code: says so and exits 2.
-struct NotImplemented: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    private func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }
