@@ -3,7 +3,7 @@ import RabbitMQ
 
 /// Who a message is and where it comes from: the AMQP properties and headers of DESIGN.md's
 /// envelope, read from a delivery or written onto a publish.
-public struct Envelope: Sendable, Hashable {
+public struct Envelope: Sendable, Hashable, Codable {
     public var messageId: String
     /// The conversation: every message caused by one request keeps it, replies included.
     public var correlationId: String

@@ -1,0 +1,46 @@
+import Foundation
+import Topology
+
+/// Where a context's messages go and what they must contain, read once from the topology.
+struct Routes: Sendable {
+    let context: String
+    /// Wire type → exchange, for everything this context may publish.
+    private let exchanges: [String: String]
+    /// Wire type → declared fields, for every message of the fleet.
+    private let fields: [String: [Field]]
+
+    init(context: Topology.Context, fleet: Fleet) {
+        self.context = context.name
+        var exchanges: [String: String] = [:]
+        for publication in context.publications(in: fleet) { exchanges[publication.type] = publication.exchange }
+        self.exchanges = exchanges
+        var fields: [String: [Field]] = [:]
+        for message in fleet.contexts.flatMap(\.messages) { fields[message.type] = message.fields }
+        self.fields = fields
+    }
+
+    func fields(of type: String) -> [Field]? { fields[type] }
+
+    /// The outbox record of a message this context publishes, or why it may not.
+    func outgoing(type: String, body: Data, causedBy cause: Envelope) throws -> OutboxMessage {
+        guard let exchange = exchanges[type] else {
+            throw PermanentFailure(.topologyViolation, "\(context) may not publish \(type): its topology file neither declares it as an event nor lists it under `sends` or `calls`")
+        }
+        if let declared = fields[type] {
+            let violations = PayloadValidator.validate(body, against: declared)
+            if !violations.isEmpty {
+                throw PermanentFailure(.topologyViolation, "\(type) built by \(context) breaks its declaration: \(violations.map(\.description).joined(separator: "; "))")
+            }
+        }
+        return OutboxMessage(exchange: exchange, routingKey: type, envelope: cause.caused(type: type, by: context), body: body)
+    }
+}
+
+/// A message waiting in the outbox: written in the handler's transaction, published after commit.
+struct OutboxMessage: Sendable {
+    var id: Int64 = 0
+    var exchange: String
+    var routingKey: String
+    var envelope: Envelope
+    var body: Data
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import Postgres
+import RabbitMQ
+import Topology
+
+/// The reliability protocol for one delivery (DESIGN.md, "Reliability protocol"): inbox, handler
+/// and outbox in one transaction; publish with confirms after the commit; ack last.
+///
+/// Every outcome ends in an ack (handled, duplicate, sent to retry, dead-lettered) except an
+/// infrastructure failure (database or broker connection lost), which `process` throws without
+/// acking: the caller restores the connection and the broker delivers the message again, which
+/// the inbox then recognizes if its effects were already committed.
+struct DeliveryPipeline: Sendable {
+    let context: BoundedContext
+    let topology: Topology.Context
+    let routes: Routes
+    let inbox: Inbox
+    let outbox: Outbox
+    let publisher: Publisher
+    let sentRows: SentRows
+    let metrics: WorkerMetrics
+    let logger: Logger
+
+    enum Outcome: String, Sendable {
+        case handled, duplicate, retried, dead
+    }
+
+    func process(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection) async throws -> Outcome {
+        var logger = logger
+        logger[metadataKey: "queue"] = "\(queue.name)"
+        let envelope: Envelope
+        do {
+            envelope = try Envelope(properties: delivery.properties)
+        } catch {
+            return try await deadLetter(delivery, from: queue, PermanentFailure(.missingEnvelope, error.description), logger: logger)
+        }
+        logger[metadataKey: "message_id"] = "\(envelope.messageId)"
+        logger[metadataKey: "correlation_id"] = "\(envelope.correlationId)"
+        logger[metadataKey: "causation_id"] = "\(envelope.causationId ?? "")"
+        logger[metadataKey: "type"] = "\(envelope.type)"
+        metrics.delivered(type: envelope.type)
+
+        if let failure = admissionFailure(delivery, envelope: envelope, queue: queue) {
+            return try await deadLetter(delivery, from: queue, failure, logger: logger)
+        }
+        let handler = context.handler(for: envelope.type)!
+        let handling = Handling(envelope: envelope, database: database, logger: logger, routes: routes)
+        let started = ContinuousClock.now
+        let written: [OutboxMessage]?
+        do {
+            written = try await database.withTransaction { db -> [OutboxMessage]? in
+                guard try await inbox.record(envelope, queue: queue.name, on: db) else { return nil }
+                try await handler.run(delivery.body, handling)
+                return try await outbox.write(handling.published, on: db)
+            }
+        } catch let failure as PermanentFailure {
+            return try await deadLetter(delivery, from: queue, failure, logger: logger)
+        } catch let error where Self.isInfrastructure(error) {
+            throw error
+        } catch {
+            return try await retry(delivery, from: queue, envelope: envelope, after: error, logger: logger)
+        }
+        metrics.handled(type: envelope.type, duration: ContinuousClock.now - started)
+        guard let written else {
+            metrics.outcome(.duplicate)
+            logger.debug("duplicate delivery skipped: already handled")
+            try await delivery.ack()
+            return .duplicate
+        }
+        try await publishAfterCommit(written, logger: logger)
+        try await delivery.ack()
+        metrics.outcome(.handled)
+        logger.debug("handled", metadata: ["published": "\(written.count)"])
+        return .handled
+    }
+
+    /// Why a delivery cannot reach its handler at all, or nil when it can.
+    private func admissionFailure(_ delivery: Delivery, envelope: Envelope, queue: Topology.Queue) -> PermanentFailure? {
+        if let contentType = delivery.properties.contentType, !contentType.lowercased().hasPrefix("application/json") {
+            return PermanentFailure(.wrongContentType, "content type is \(contentType): Warren messages are application/json")
+        }
+        guard queue.consumes.contains(where: { $0.type == envelope.type }), context.handler(for: envelope.type) != nil else {
+            let expected = queue.consumes.map(\.type).joined(separator: ", ")
+            return PermanentFailure(.unknownType, "queue \(queue.name) takes \(expected); got type \(envelope.type)")
+        }
+        let violations = PayloadValidator.validate(delivery.body, against: routes.fields(of: envelope.type) ?? [])
+        guard violations.isEmpty else {
+            return PermanentFailure(.schemaViolation, "\(envelope.type): \(violations.map(\.description).joined(separator: "; "))")
+        }
+        return nil
+    }
+
+    /// Publishes what the handler caused; confirmed rows are deleted later in batches. A row the
+    /// broker refused stays in the outbox for the relay, which retries it with backoff.
+    private func publishAfterCommit(_ written: [OutboxMessage], logger: Logger) async throws {
+        guard !written.isEmpty else { return }
+        let outcomes = try await publisher.publish(written.map(\.outgoing))
+        var confirmed: [Int64] = []
+        for (message, error) in zip(written, outcomes) {
+            if let error {
+                logger.warning("published message not confirmed; the outbox relay will retry it",
+                               metadata: ["published.type": "\(message.routingKey)", "error": "\(error)"])
+            } else {
+                confirmed.append(message.id)
+            }
+        }
+        sentRows.add(confirmed)
+    }
+
+    /// Sends a transiently failed delivery to the delay queue of its attempt, or to the dead
+    /// letters when the attempts are used up. Acks the original once the copy is confirmed.
+    private func retry(_ delivery: Delivery, from queue: Topology.Queue, envelope: Envelope, after error: any Error,
+                       logger: Logger) async throws -> Outcome {
+        let reason = "\(error)"
+        guard let policy = queue.retry, envelope.attempt < policy.attempts, envelope.attempt - 1 < queue.retryQueueNames.count else {
+            let attempts = queue.retry?.attempts ?? 1
+            return try await deadLetter(delivery, from: queue,
+                                        PermanentFailure(.retriesExhausted, "failed \(attempts) time(s), last: \(reason)"), logger: logger)
+        }
+        var properties = delivery.properties
+        var headers = properties.headers ?? [:]
+        headers[Envelope.Header.attempt] = .int64(Int64(envelope.attempt + 1))
+        headers[Topology.Queue.retryQueueHeader] = .string(queue.name)
+        headers["x-last-error"] = .string(String(reason.prefix(1000)))
+        properties.headers = headers
+        let delayQueue = queue.retryQueueNames[envelope.attempt - 1]
+        try await publisher.publish(OutgoingMessage(exchange: topology.retryExchange, routingKey: delayQueue, body: delivery.body,
+                                                    properties: properties, mandatory: true))
+        try await delivery.ack()
+        metrics.outcome(.retried)
+        logger.warning("handler failed; retrying later", metadata: [
+            "attempt": "\(envelope.attempt)", "retry.queue": "\(delayQueue)", "error": "\(reason)",
+        ])
+        return .retried
+    }
+
+    /// Publishes the delivery to `<context>.dead` with headers that say why and where it came
+    /// from, then acks it. The worker goes on with the next message.
+    private func deadLetter(_ delivery: Delivery, from queue: Topology.Queue, _ failure: PermanentFailure, logger: Logger) async throws -> Outcome {
+        var properties = delivery.properties
+        var headers = properties.headers ?? [:]
+        headers[DeadLetter.reason] = .string(failure.reason.name)
+        headers[DeadLetter.message] = .string(String(failure.message.prefix(2000)))
+        headers[DeadLetter.originalExchange] = .string(delivery.exchange)
+        headers[DeadLetter.originalRoutingKey] = .string(delivery.routingKey)
+        headers[DeadLetter.originalQueue] = .string(queue.name)
+        headers[DeadLetter.failedAt] = .timestamp(UInt64(Date().timeIntervalSince1970))
+        properties.headers = headers
+        try await publisher.publish(OutgoingMessage(exchange: topology.deadLetterExchange, routingKey: delivery.routingKey,
+                                                    body: delivery.body, properties: properties, mandatory: true))
+        try await delivery.ack()
+        metrics.outcome(.dead)
+        logger.error("message dead-lettered", metadata: ["reason": "\(failure.reason)", "error": "\(failure.message)"])
+        return .dead
+    }
+
+    /// Lost connections are not the message's fault: they must not use up its attempts.
+    static func isInfrastructure(_ error: any Error) -> Bool {
+        if let error = error as? PostgresError {
+            return [.connectionLost, .connectionClosed, .connectionFailed].contains(error.code)
+        }
+        if let error = error as? RabbitMQError {
+            return [.connectionLost, .connectionClosed, .heartbeatTimeout, .closedByClient].contains(error.code)
+        }
+        return error is CancellationError
+    }
+}
+
+/// The headers a dead-lettered message carries, for `warren dead` and for people.
+public enum DeadLetter {
+    public static let reason = "x-death-reason"
+    public static let message = "x-death-message"
+    public static let originalExchange = "x-original-exchange"
+    public static let originalRoutingKey = "x-original-routing-key"
+    public static let originalQueue = "x-original-queue"
+    public static let failedAt = "x-failed-at"
+}

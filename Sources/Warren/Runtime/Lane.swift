@@ -1,0 +1,91 @@
+import Logging
+import Postgres
+import RabbitMQ
+import Synchronization
+import Topology
+
+/// One handler at a time on one database connection: a worker runs `CONCURRENCY` lanes.
+///
+/// Deliveries with the same ordering key always go to the same lane, so they are handled in
+/// order; others go to the lane with the shortest queue.
+final class Lane: Sendable {
+    struct Work: Sendable {
+        let delivery: Delivery
+        let queue: Topology.Queue
+    }
+
+    let index: Int
+    let database: PostgresConnection
+    private let queued = Atomic<Int>(0)
+    private let stream: AsyncStream<Work>
+    private let continuation: AsyncStream<Work>.Continuation
+
+    init(index: Int, database: PostgresConnection) {
+        self.index = index
+        self.database = database
+        (stream, continuation) = AsyncStream.makeStream(of: Work.self)
+    }
+
+    var backlog: Int { queued.load(ordering: .relaxed) }
+
+    func enqueue(_ work: Work) {
+        queued.add(1, ordering: .relaxed)
+        continuation.yield(work)
+    }
+
+    /// No more work comes; `run` returns after what is queued.
+    func finish() { continuation.finish() }
+
+    func run(_ pipeline: DeliveryPipeline, logger: Logger) async {
+        for await work in stream {
+            await process(work, pipeline, logger: logger)
+            queued.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// A lost database is reconnected and the same delivery tried again: its attempts are for
+    /// the handler's failures, not ours. A lost broker ends the session; the broker redelivers.
+    private func process(_ work: Work, _ pipeline: DeliveryPipeline, logger: Logger) async {
+        var backoff = Backoff()
+        while !Task.isCancelled {
+            do {
+                _ = try await pipeline.process(work.delivery, from: work.queue, database: database)
+                return
+            } catch let error as PostgresError {
+                logger.warning("database unavailable; retrying the delivery after reconnecting", metadata: ["lane": "\(index)", "error": "\(error)"])
+                await reconnectDatabase(&backoff, logger: logger)
+            } catch {
+                // The broker connection is gone: the session restarts and the message comes again.
+                logger.debug("delivery abandoned with its connection", metadata: ["lane": "\(index)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+
+    private func reconnectDatabase(_ backoff: inout Backoff, logger: Logger) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: backoff.next())
+            do {
+                try await database.reset()
+                return
+            } catch {
+                logger.warning("database still unavailable", metadata: ["lane": "\(index)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Exponential backoff with full jitter, so replicas that lost the same server do not all
+/// return at the same instant.
+struct Backoff: Sendable {
+    var attempt = 0
+    var base: Duration = .milliseconds(100)
+    var maximum: Duration = .seconds(5)
+
+    mutating func next() -> Duration {
+        attempt += 1
+        let ceiling = min(maximum, base * (1 << min(attempt, 16)))
+        let milliseconds = ceiling.components.seconds * 1000 + ceiling.components.attoseconds / 1_000_000_000_000_000
+        return .milliseconds(Int64.random(in: milliseconds / 2...max(milliseconds / 2, milliseconds)))
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import RabbitMQ
+import Synchronization
+
+/// Publishes with confirms on a connection of its own (DESIGN.md keeps publishing and consuming
+/// apart), shared by a worker's lanes and its outbox relay.
+///
+/// The broker closes a channel on some publishing errors (404 for a missing exchange, 403 for a
+/// forbidden one); the publisher then opens a new channel for the next call, so one bad message
+/// never stops the others.
+final class Publisher: Sendable {
+    let connection: Connection
+    private let channel: Mutex<Channel?>
+    private let logger: Logger
+
+    init(connection: Connection, logger: Logger) {
+        self.connection = connection
+        self.channel = Mutex(nil)
+        self.logger = logger
+    }
+
+    private func currentChannel() async throws -> Channel {
+        if let channel = channel.withLock({ $0 }) { return channel }
+        let opened = try await connection.openChannel()
+        try await opened.enablePublisherConfirms(maxUnconfirmed: 1000)
+        channel.withLock { $0 = opened }
+        return opened
+    }
+
+    /// Publishes the messages and returns, for each, nil when confirmed or the error the broker gave.
+    /// Throws only when the connection itself failed.
+    func publish(_ messages: [OutgoingMessage]) async throws -> [RabbitMQError?] {
+        guard !messages.isEmpty else { return [] }
+        let channel = try await currentChannel()
+        let results: [Result<Void, RabbitMQError>]
+        do {
+            results = try await channel.publish(contentsOf: messages)
+        } catch let error as RabbitMQError where error.code == .channelClosed {
+            self.channel.withLock { if $0?.number == channel.number { $0 = nil } }
+            return Array(repeating: error, count: messages.count)
+        }
+        var outcomes: [RabbitMQError?] = []
+        outcomes.reserveCapacity(results.count)
+        for result in results {
+            switch result {
+            case .success: outcomes.append(nil)
+            case .failure(let error):
+                if error.code == .channelClosed { self.channel.withLock { if $0?.number == channel.number { $0 = nil } } }
+                if [.connectionLost, .connectionClosed, .heartbeatTimeout, .closedByClient].contains(error.code) { throw error }
+                outcomes.append(error)
+            }
+        }
+        return outcomes
+    }
+
+    /// Publishes one message and throws whatever kept it from being confirmed.
+    func publish(_ message: OutgoingMessage) async throws {
+        if let error = try await publish([message]).first ?? nil { throw error }
+    }
+}
+
+extension OutboxMessage {
+    var outgoing: OutgoingMessage {
+        OutgoingMessage(exchange: exchange, routingKey: routingKey, body: body, properties: envelope.properties, mandatory: true)
+    }
+}

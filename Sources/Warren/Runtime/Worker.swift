@@ -1,0 +1,283 @@
+import Foundation
+import Logging
+import Postgres
+import RabbitMQ
+import ServiceLifecycle
+import Synchronization
+import Topology
+
+/// Runs one bounded context: consumes its queues, handles each delivery with the reliability
+/// protocol, relays its outbox, and keeps going through lost connections.
+///
+/// A `Service`: on graceful shutdown (SIGTERM) it cancels its consumers, lets in-flight
+/// deliveries finish and ack within the grace period, closes its connections and returns.
+public final class Worker: Service, Sendable {
+    public let context: BoundedContext
+    public let configuration: WorkerConfiguration
+    public let state: WorkerState
+    private let logger: Logger
+
+    public init(context: BoundedContext, configuration: WorkerConfiguration, state: WorkerState = WorkerState(), logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "context"] = "\(context.name)"
+        self.context = context
+        self.configuration = configuration
+        self.state = state
+        self.logger = logger
+    }
+
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The context's part of the topology, checked against its handlers.
+    func loadTopology() throws -> (Fleet, Topology.Context) {
+        let files = try TopologyDirectory(configuration.topologyDirectory).files(system: context.system)
+        let (fleet, problems) = FleetLoader.load(files)
+        if !problems.isEmpty {
+            throw StartFailure(description: "the topology under \(configuration.topologyDirectory) has problems (run `warren topology check`):\n" + problems.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        guard let topology = fleet.context(named: context.name) else {
+            throw StartFailure(description: "no topology file for context `\(context.name)` under \(configuration.topologyDirectory)/\(context.system)/")
+        }
+        let mismatches = HandlerCheck.mismatches(context, topology)
+        if !mismatches.isEmpty {
+            throw StartFailure(description: "the handlers of \(context.name) and its topology disagree:\n" + mismatches.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        return (fleet, topology)
+    }
+
+    public func run() async throws {
+        let (fleet, topology) = try loadTopology()
+        let amqp = try Configuration(url: configuration.amqpURL)
+        let postgres = try PostgresConfiguration(url: configuration.databaseURL)
+        let metrics = WorkerMetrics(context: context.name)
+        let schema = ContextSchema(context: context.name)
+
+        let heartbeat = Task { [state] in
+            while !Task.isCancelled {
+                state.tick()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        defer { heartbeat.cancel() }
+
+        // One connection per lane, one for the relay; kept across broker reconnects.
+        guard let databases = await connectDatabases(postgres, count: configuration.concurrency + 1) else { return }
+        defer { Task { for database in databases { await database.close() } } }
+        let applied = try await schema.migrate(databases[0], context: context.migrations)
+        if !applied.isEmpty { logger.info("schema migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
+
+        var backoff = Backoff(maximum: .seconds(10))
+        while !Self.shuttingDown {
+            do {
+                let shutdown = try await runSession(amqp: amqp, fleet: fleet, topology: topology, databases: databases,
+                                                    schema: schema, metrics: metrics)
+                if shutdown { break }
+                backoff = Backoff(maximum: .seconds(10))
+            } catch {
+                state.setReady(false)
+                metrics.connected(false)
+                if Self.shuttingDown { break }
+                let delay = backoff.next()
+                logger.warning("broker session ended; reconnecting", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+        logger.info("worker stopped")
+    }
+
+    private static var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    private func connectDatabases(_ configuration: PostgresConfiguration, count: Int) async -> [PostgresConnection]? {
+        var backoff = Backoff(maximum: .seconds(10))
+        while !Self.shuttingDown {
+            do {
+                var connections: [PostgresConnection] = []
+                for _ in 0..<count { connections.append(try await PostgresConnection.connect(configuration, logger: logger)) }
+                return connections
+            } catch {
+                let delay = backoff.next()
+                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+        return nil
+    }
+
+    private enum SessionEnd: Sendable {
+        case shutdown
+        case lost(String)
+    }
+
+    /// One broker session: two connections, the consumers, the lanes and the relay. Returns true
+    /// after a graceful shutdown; throws when a connection was lost, so `run` reconnects.
+    private func runSession(amqp: Configuration, fleet: Fleet, topology: Topology.Context, databases: [PostgresConnection],
+                            schema: ContextSchema, metrics: WorkerMetrics) async throws -> Bool {
+        var consumeConfiguration = amqp
+        consumeConfiguration.options.connectionName = "\(context.name) consume"
+        var publishConfiguration = amqp
+        publishConfiguration.options.connectionName = "\(context.name) publish"
+        let consuming = try await Connection.connect(consumeConfiguration, logger: logger)
+        let publishing: Connection
+        do {
+            publishing = try await Connection.connect(publishConfiguration, logger: logger)
+        } catch {
+            try? await consuming.close()
+            throw error
+        }
+        defer {
+            Task {
+                try? await consuming.close()
+                try? await publishing.close()
+            }
+        }
+        let publisher = Publisher(connection: publishing, logger: logger)
+        let sentRows = SentRows()
+        let pipeline = DeliveryPipeline(
+            context: context, topology: topology, routes: Routes(context: topology, fleet: fleet), inbox: Inbox(schema: schema),
+            outbox: Outbox(schema: schema), publisher: publisher, sentRows: sentRows, metrics: metrics, logger: logger)
+        let relay = OutboxRelay(outbox: Outbox(schema: schema), sentRows: sentRows, publisher: publisher, metrics: metrics,
+                                logger: logger, interval: configuration.relayInterval)
+        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0]) }
+        let relayStop = StopFlag()
+        let queues = topology.queues.filter { $0.role == .consumer && !$0.consumes.isEmpty }
+        let consumers = try await startConsumers(queues, on: consuming)
+
+        let end: SessionEnd = await withTaskGroup(of: Bool.self) { group in
+            for lane in lanes { group.addTask { await lane.run(pipeline, logger: self.logger); return true } }
+            let relayDatabase = databases[self.configuration.concurrency]
+            group.addTask { await relay.run(database: relayDatabase, stop: relayStop); return true }
+            state.setReady(true)
+            metrics.connected(true)
+            logger.info("worker ready", metadata: ["queues": "\(queues.map(\.name).joined(separator: ","))", "lanes": "\(lanes.count)"])
+
+            let end = await intake(consumers, lanes: lanes, connections: [consuming, publishing])
+            state.setReady(false)
+            // No more work comes in: let the lanes finish what they hold, within the grace period.
+            for lane in lanes { lane.finish() }
+            relayStop.stop()
+            let grace = self.configuration.shutdownGrace
+            group.addTask { try? await Task.sleep(for: grace); return false }
+            var running = lanes.count + 1
+            while running > 0, let finished = await group.next() {
+                if finished {
+                    running -= 1
+                } else {
+                    self.logger.warning("in-flight deliveries did not finish within the grace period; the broker redelivers them",
+                                        metadata: ["grace": "\(grace)"])
+                    break
+                }
+            }
+            group.cancelAll()
+            return end
+        }
+        switch end {
+        case .shutdown:
+            logger.info("consumers cancelled and in-flight deliveries finished")
+            return true
+        case .lost(let reason):
+            throw StartFailure(description: reason)
+        }
+    }
+
+    private func startConsumers(_ queues: [Topology.Queue], on connection: Connection) async throws -> [(Consumer, Topology.Queue)] {
+        var consumers: [(Consumer, Topology.Queue)] = []
+        for queue in queues {
+            let channel = try await connection.openChannel()
+            do {
+                try await channel.declareQueue(queue.name, passive: true)
+            } catch let error as RabbitMQError where error.replyCode == 404 {
+                throw StartFailure(description: "queue \(queue.name) does not exist on the broker: run `warren topology apply` first")
+            }
+            try await channel.qos(prefetchCount: UInt16(configuration.prefetch ?? queue.prefetch))
+            consumers.append((try await channel.consume(queue: queue.name, consumerTag: "\(context.name)-\(UUID().uuidString.prefix(8))"), queue))
+        }
+        return consumers
+    }
+
+    /// Feeds deliveries to lanes until a graceful shutdown (consumers cancelled, buffered
+    /// deliveries still handed on) or until a connection or consumer is lost.
+    private func intake(_ consumers: [(Consumer, Topology.Queue)], lanes: [Lane], connections: [Connection]) async -> SessionEnd {
+        await withTaskGroup(of: SessionEnd?.self) { group in
+            for (consumer, queue) in consumers {
+                group.addTask { await self.dispatch(consumer, queue: queue, to: lanes) }
+            }
+            group.addTask {
+                do {
+                    try await gracefulShutdown()
+                    return .shutdown
+                } catch {
+                    return nil  // cancelled: the session ended for another reason
+                }
+            }
+            for connection in connections {
+                group.addTask {
+                    guard let reason = await connection.closed() else { return nil }
+                    return .lost("\(reason)")
+                }
+            }
+            var end: SessionEnd?
+            var openConsumers = consumers.count
+            while let result = await group.next() {
+                switch result {
+                case .shutdown?:
+                    if end == nil {
+                        end = .shutdown
+                        for (consumer, _) in consumers { try? await consumer.cancel() }
+                    }
+                case .lost(let reason)?:
+                    if end == nil { end = .lost(reason) }
+                    group.cancelAll()
+                case nil:
+                    openConsumers -= 1
+                    // Every consumer has ended: nothing more can arrive in this session.
+                    if openConsumers <= 0 && end == nil { end = .lost("every consumer ended") }
+                    if openConsumers <= 0 { group.cancelAll() }
+                }
+            }
+            return end ?? .lost("session ended")
+        }
+    }
+
+    /// Returns nil when the consumer ends; a thrown error (channel or connection lost) is logged.
+    private func dispatch(_ consumer: Consumer, queue: Topology.Queue, to lanes: [Lane]) async -> SessionEnd? {
+        do {
+            for try await delivery in consumer {
+                lane(for: delivery, queue: queue, among: lanes).enqueue(Lane.Work(delivery: delivery, queue: queue))
+            }
+        } catch {
+            logger.warning("consumer ended", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+        }
+        return nil
+    }
+
+    private func lane(for delivery: Delivery, queue: Topology.Queue, among lanes: [Lane]) -> Lane {
+        if let key = queue.orderingKey, let value = OrderingKey.value(of: key, in: delivery.body) {
+            return lanes[OrderingKey.lane(for: value, count: lanes.count)]
+        }
+        return lanes.min { $0.backlog < $1.backlog }!
+    }
+}
+
+/// Per-key ordering: the lane of a delivery from a payload field's value.
+enum OrderingKey {
+    static func value(of field: String, in body: Data) -> String? {
+        guard let value = try? JSONDecoder().decode([String: JSONValue].self, from: body)[field] else { return nil }
+        switch value {
+        case .string(let text): return text
+        case .integer(let number): return String(number)
+        default: return "\(value)"
+        }
+    }
+
+    /// FNV-1a: stable across processes, unlike `hashValue`.
+    static func lane(for value: String, count: Int) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in value.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int(hash % UInt64(count))
+    }
+}

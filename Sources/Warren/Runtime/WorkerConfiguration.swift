@@ -1,0 +1,62 @@
+import Foundation
+
+/// A worker's settings, from the environment only (12-factor). A missing or malformed value
+/// stops the worker at start with a message naming the variable; README lists them all.
+public struct WorkerConfiguration: Sendable {
+    public var amqpURL: String
+    public var databaseURL: String
+    /// Handlers running at once, each with its own database connection.
+    public var concurrency = 4
+    /// Overrides every queue's prefetch from the topology when set.
+    public var prefetch: Int?
+    /// Port of /livez, /readyz and /metrics; 0 turns the server off.
+    public var healthPort = 8080
+    /// How long a SIGTERM waits for in-flight deliveries before closing anyway.
+    public var shutdownGrace: Duration = .seconds(20)
+    public var topologyDirectory = "topology"
+    /// How often the outbox relay looks for unsent rows.
+    public var relayInterval: Duration = .seconds(1)
+
+    public init(amqpURL: String, databaseURL: String) {
+        self.amqpURL = amqpURL
+        self.databaseURL = databaseURL
+    }
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads `AMQP_URL`, `DATABASE_URL`, `CONCURRENCY`, `PREFETCH`, `HEALTH_PORT`,
+    /// `SHUTDOWN_GRACE_SECONDS`, `TOPOLOGY_DIR`, `RELAY_INTERVAL_MS`.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WorkerConfiguration {
+        func required(_ name: String, hint: String) throws -> String {
+            guard let value = environment[name], !value.isEmpty else {
+                throw Problem(description: "\(name) is not set: \(hint)")
+            }
+            return value
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw Problem(description: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got `\(text)`")
+            }
+            return value
+        }
+        let amqp = try required("AMQP_URL", hint: "the broker, e.g. amqp://user:password@127.0.0.1:5672/%2f")
+        guard amqp.hasPrefix("amqp://") || amqp.hasPrefix("amqps://") else {
+            throw Problem(description: "AMQP_URL must start with amqp:// or amqps://, got `\(amqp.prefix(8))...`")
+        }
+        let database = try required("DATABASE_URL", hint: "the database, e.g. postgres://user:password@127.0.0.1:5432/warren")
+        guard database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") else {
+            throw Problem(description: "DATABASE_URL must start with postgres:// or postgresql://")
+        }
+        var configuration = WorkerConfiguration(amqpURL: amqp, databaseURL: database)
+        if let value = try integer("CONCURRENCY", 1...256) { configuration.concurrency = value }
+        configuration.prefetch = try integer("PREFETCH", 1...65535)
+        if let value = try integer("HEALTH_PORT", 0...65535) { configuration.healthPort = value }
+        if let value = try integer("SHUTDOWN_GRACE_SECONDS", 0...3600) { configuration.shutdownGrace = .seconds(value) }
+        if let value = try integer("RELAY_INTERVAL_MS", 10...3_600_000) { configuration.relayInterval = .milliseconds(value) }
+        if let value = environment["TOPOLOGY_DIR"], !value.isEmpty { configuration.topologyDirectory = value }
+        return configuration
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Postgres
+
+/// A context's PostgreSQL schema: the runtime's inbox and outbox, and the context's own
+/// migrations, created or brought up to date when a worker starts.
+///
+/// Several replicas may start at once: the whole migration runs in one transaction under an
+/// advisory lock on the schema's name, so exactly one applies each version and the others
+/// find it done.
+struct ContextSchema: Sendable {
+    let name: String
+
+    init(context: String) {
+        // Context names are kebab-case; SQL identifiers take underscores.
+        name = context.replacingOccurrences(of: "-", with: "_")
+    }
+
+    var quoted: String { "\"\(name)\"" }
+    var inbox: String { "\(quoted).warren_inbox" }
+    var outbox: String { "\(quoted).warren_outbox" }
+
+    /// The runtime's own tables, version by version; the context's migrations are kept apart.
+    var runtimeMigrations: [Migration] {
+        [
+            Migration(1, "inbox", """
+                CREATE TABLE warren_inbox (
+                    message_id text PRIMARY KEY,
+                    type text NOT NULL,
+                    queue text NOT NULL,
+                    received_at timestamptz NOT NULL DEFAULT now(),
+                    reply text
+                )
+                """),
+            Migration(2, "outbox", """
+                CREATE TABLE warren_outbox (
+                    id bigserial PRIMARY KEY,
+                    exchange text NOT NULL,
+                    routing_key text NOT NULL,
+                    envelope text NOT NULL,
+                    body text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    attempts int NOT NULL DEFAULT 0,
+                    next_attempt_at timestamptz
+                )
+                """),
+        ]
+    }
+
+    /// Creates the schema and applies every missing migration; returns the versions applied now.
+    @discardableResult
+    func migrate(_ database: PostgresConnection, context migrations: [Migration]) async throws -> [String] {
+        try await database.withTransaction { db in
+            try await db.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [name])
+            try await db.execute("CREATE SCHEMA IF NOT EXISTS \(quoted)", [])
+            try await db.execute("SET LOCAL search_path TO \(quoted)", [])
+            try await db.execute("""
+                CREATE TABLE IF NOT EXISTS warren_migrations (
+                    scope text NOT NULL, version int NOT NULL, name text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))
+                """, [])
+            let rows = try await db.query("SELECT scope, version FROM warren_migrations", [])
+            var done = Set<String>()
+            for row in rows { done.insert("\(try row.decode(String.self, at: 0)):\(try row.decode(Int.self, at: 1))") }
+            var applied: [String] = []
+            for (scope, list) in [("warren", runtimeMigrations), ("context", migrations)] {
+                for migration in list.sorted(by: { $0.version < $1.version }) where !done.contains("\(scope):\(migration.version)") {
+                    try await db.execute(migration.sql, [])
+                    try await db.execute("INSERT INTO warren_migrations (scope, version, name) VALUES ($1, $2, $3)",
+                                         [scope, migration.version, migration.name])
+                    applied.append("\(scope) \(migration.version) \(migration.name)")
+                }
+            }
+            return applied
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Postgres
+
+/// The context's outbox: messages written in the handler's transaction, deleted once the broker
+/// confirmed them. Whatever is left (a crash between commit and confirm, a broker that was down)
+/// is published again by `OutboxRelay`; consumers' inboxes make that repeat harmless.
+struct Outbox: Sendable {
+    let schema: ContextSchema
+
+    /// Writes the messages inside the open transaction and returns them with their row ids.
+    func write(_ messages: [OutboxMessage], on db: PostgresConnection) async throws -> [OutboxMessage] {
+        var written: [OutboxMessage] = []
+        let encoder = JSONEncoder()
+        for var message in messages {
+            let envelope = String(decoding: try encoder.encode(message.envelope), as: UTF8.self)
+            let rows = try await db.query(
+                "INSERT INTO \(schema.outbox) (exchange, routing_key, envelope, body) VALUES ($1, $2, $3, $4) RETURNING id",
+                [message.exchange, message.routingKey, envelope, String(decoding: message.body, as: UTF8.self)], prepared: true)
+            message.id = try rows[0].decode(Int64.self, at: 0)
+            written.append(message)
+        }
+        return written
+    }
+
+    /// Rows no live delivery is publishing any more: older than `age` and due for another try.
+    /// Locked with SKIP LOCKED, so two replicas' relays never take the same rows.
+    func pending(olderThan age: Duration, limit: Int, on db: PostgresConnection) async throws -> [OutboxMessage] {
+        let rows = try await db.query("""
+            SELECT id, exchange, routing_key, envelope, body FROM \(schema.outbox)
+            WHERE created_at < now() - make_interval(secs => $1) AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+            """, [Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18, limit])
+        let decoder = JSONDecoder()
+        return try rows.map { row in
+            OutboxMessage(
+                id: try row.decode(Int64.self, at: 0), exchange: try row.decode(String.self, at: 1),
+                routingKey: try row.decode(String.self, at: 2),
+                envelope: try decoder.decode(Envelope.self, from: Data(try row.decode(String.self, at: 3).utf8)),
+                body: Data(try row.decode(String.self, at: 4).utf8))
+        }
+    }
+
+    func delete(_ ids: [Int64], on db: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        try await db.execute("DELETE FROM \(schema.outbox) WHERE id = ANY($1::bigint[])",
+                             ["{\(ids.map(String.init).joined(separator: ","))}"])
+    }
+
+    /// Backs off rows that failed again: 2^attempts seconds, at most five minutes.
+    func postpone(_ ids: [Int64], on db: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        try await db.execute("""
+            UPDATE \(schema.outbox) SET attempts = attempts + 1,
+                next_attempt_at = now() + make_interval(secs => least(power(2, attempts + 1), 300))
+            WHERE id = ANY($1::bigint[])
+            """, ["{\(ids.map(String.init).joined(separator: ","))}"])
+    }
+
+    func backlog(on db: PostgresConnection) async throws -> Int {
+        try await db.query("SELECT count(*) FROM \(schema.outbox)", []).first?.decode(Int.self, at: 0) ?? 0
+    }
+}
