@@ -100,7 +100,15 @@ let package = Package(
 
         .testTarget(name: "RabbitMQTests", dependencies: ["RabbitMQ"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
-        .testTarget(name: "WarrenTests", dependencies: ["Warren"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WarrenTests",
+            dependencies: [
+                "Warren", "BrokerAdmin", "RabbitMQ", "Postgres", "Topology",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerAdminTests", dependencies: ["BrokerAdmin", "RabbitMQ", "Topology"], swiftSettings: swiftSettings),
     ]

@@ -26,7 +26,8 @@ final class ConnectionCore: @unchecked Sendable {
         var jobs: [Job] = []
         var wakePending = false
         var terminated: RabbitMQError?
-        var terminationWaiters: [CheckedContinuation<RabbitMQError?, Never>] = []
+        var terminationWaiters: [UInt64: CheckedContinuation<RabbitMQError?, Never>] = [:]
+        var nextWaiter: UInt64 = 0
     }
 
     let configuration: Configuration
@@ -111,17 +112,27 @@ final class ConnectionCore: @unchecked Sendable {
         }
     }
 
-    /// Waits until the connection has ended; nil when it was closed by us without error.
+    /// Waits until the connection has ended; nil when it was closed by us without error, or
+    /// when the waiting task is cancelled (the connection itself is not affected).
     func waitForTermination() async -> RabbitMQError? {
-        await withCheckedContinuation { continuation in
-            let ended: RabbitMQError? = inbox.withLock { box in
-                if let error = box.terminated { return error }
-                box.terminationWaiters.append(continuation)
-                return nil
+        let id = inbox.withLock { box -> UInt64 in
+            box.nextWaiter += 1
+            return box.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ended: RabbitMQError?? = inbox.withLock { box in
+                    if let error = box.terminated { return .some(error) }
+                    if Task.isCancelled { return .some(nil) }
+                    box.terminationWaiters[id] = continuation
+                    return .none
+                }
+                if case .some(let ended) = ended {
+                    continuation.resume(returning: ended.flatMap { $0.code == .closedByClient ? nil : $0 })
+                }
             }
-            if let ended {
-                continuation.resume(returning: ended.code == .closedByClient ? nil : ended)
-            }
+        } onCancel: {
+            inbox.withLock { $0.terminationWaiters.removeValue(forKey: id) }?.resume(returning: nil)
         }
     }
 
@@ -359,10 +370,10 @@ final class ConnectionCore: @unchecked Sendable {
     private func finish(_ reason: RabbitMQError) {
         let waiters = inbox.withLock { box in
             box.terminated = reason
-            defer { box.terminationWaiters = [] }
+            defer { box.terminationWaiters = [:] }
             return box.terminationWaiters
         }
-        for waiter in waiters { waiter.resume(returning: reason.code == .closedByClient ? nil : reason) }
+        for waiter in waiters.values { waiter.resume(returning: reason.code == .closedByClient ? nil : reason) }
     }
 
     /// Sends a method; a failure to write ends the connection.

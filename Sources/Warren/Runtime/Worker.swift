@@ -32,8 +32,7 @@ public final class Worker: Service, Sendable {
 
     /// The context's part of the topology, checked against its handlers.
     func loadTopology() throws -> (Fleet, Topology.Context) {
-        let files = try TopologyDirectory(configuration.topologyDirectory).files(system: context.system)
-        let (fleet, problems) = FleetLoader.load(files)
+        let (fleet, problems) = try TopologyDirectory(configuration.topologyDirectory).check(system: context.system)
         if !problems.isEmpty {
             throw StartFailure(description: "the topology under \(configuration.topologyDirectory) has problems (run `warren topology check`):\n" + problems.map { "  \($0)" }.joined(separator: "\n"))
         }
@@ -50,7 +49,9 @@ public final class Worker: Service, Sendable {
     public func run() async throws {
         let (fleet, topology) = try loadTopology()
         let amqp = try Configuration(url: configuration.amqpURL)
-        let postgres = try PostgresConfiguration(url: configuration.databaseURL)
+        var postgres = try PostgresConfiguration(url: configuration.databaseURL)
+        // Handlers name their tables plainly; libpq sends this again on every reconnect.
+        postgres.parameters["options"] = "-c search_path=\(ContextSchema(context: context.name).name),public"
         let metrics = WorkerMetrics(context: context.name)
         let schema = ContextSchema(context: context.name)
 
@@ -155,19 +156,20 @@ public final class Worker: Service, Sendable {
             let end = await intake(consumers, lanes: lanes, connections: [consuming, publishing])
             state.setReady(false)
             // No more work comes in: let the lanes finish what they hold, within the grace period.
+            // The relay stops only after them: it deletes the rows their last deliveries confirmed.
             for lane in lanes { lane.finish() }
-            relayStop.stop()
             let grace = self.configuration.shutdownGrace
             group.addTask { try? await Task.sleep(for: grace); return false }
-            var running = lanes.count + 1
-            while running > 0, let finished = await group.next() {
-                if finished {
-                    running -= 1
-                } else {
+            var lanesRunning = lanes.count
+            var relayRunning = true
+            while lanesRunning > 0 || relayRunning, let finished = await group.next() {
+                if !finished {
                     self.logger.warning("in-flight deliveries did not finish within the grace period; the broker redelivers them",
                                         metadata: ["grace": "\(grace)"])
                     break
                 }
+                if lanesRunning > 0 { lanesRunning -= 1 } else { relayRunning = false }
+                if lanesRunning == 0 { relayStop.stop() }
             }
             group.cancelAll()
             return end
