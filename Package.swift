@@ -93,7 +93,10 @@ let package = Package(
         // Benchmarks' Swift side; the C references live beside them in bench/.
         .executableTarget(
             name: "WarrenBench",
-            dependencies: ["RabbitMQ", "Postgres"],
+            dependencies: [
+                "RabbitMQ", "Postgres", "Warren",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "bench/Sources/WarrenBench",
             swiftSettings: swiftSettings
         ),

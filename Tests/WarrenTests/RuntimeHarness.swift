@@ -16,6 +16,8 @@ struct RuntimeHarness {
     static let databaseURL = environment["DATABASE_URL"] ?? "postgres://warren:warren@127.0.0.1:5432/warren"
     static let topologyDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/topology").path
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let benchTopologyDirectory = packageRoot.appendingPathComponent("bench/topology").path
 
     let vhost: String
     let database: String
@@ -23,7 +25,7 @@ struct RuntimeHarness {
     let databaseURL: String
     var logger: Logger { Logger(label: "test.runtime") }
 
-    static func with<T>(_ body: (RuntimeHarness) async throws -> T) async throws -> T {
+    static func with<T>(topology: String = topologyDirectory, _ body: (RuntimeHarness) async throws -> T) async throws -> T {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let admin = try Configuration(url: amqpURL)
         let api = try ManagementAPI(url: managementURL)
@@ -46,7 +48,7 @@ struct RuntimeHarness {
             await adminDatabase.close()
         }
         do {
-            let (fleet, problems) = try TopologyDirectory(topologyDirectory).check()
+            let (fleet, problems) = try TopologyDirectory(topology).check()
             guard problems.isEmpty else { throw TestFailure("test topology: \(problems)") }
             let report = try await TopologyApply.run(BrokerObjects(fleet: fleet), options: .init(amqpURL: vhostURL, managementURL: managementURL))
             guard report.succeeded else { throw TestFailure("apply failed: \(report.lines.joined(separator: "\n"))") }
@@ -156,6 +158,29 @@ struct RuntimeHarness {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestFailure("not within \(seconds) s: \(what)")
+    }
+}
+
+extension RuntimeHarness {
+    /// Starts `WarrenBench worker CONTEXT` as a process of its own, so a test can SIGKILL it.
+    func spawnBenchWorker(_ context: String, environment extra: [String: String] = [:]) throws -> Process {
+        let binary = Self.packageRoot.appendingPathComponent(".build/debug/WarrenBench").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw TestFailure("\(binary) is missing: build it first (`swift build`; scripts/test does)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["worker", context]
+        var environment = ProcessInfo.processInfo.environment
+        environment["AMQP_URL"] = amqpURL
+        environment["DATABASE_URL"] = databaseURL
+        environment["TOPOLOGY_DIR"] = Self.benchTopologyDirectory
+        environment["HEALTH_PORT"] = "0"
+        environment["RELAY_INTERVAL_MS"] = "200"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        try process.run()
+        return process
     }
 }
 

@@ -62,6 +62,7 @@ struct DeliveryPipeline: Sendable {
             return try await retry(delivery, from: queue, envelope: envelope, after: error, logger: logger)
         }
         metrics.handled(type: envelope.type, duration: ContinuousClock.now - started)
+        if written != nil { FailPoint.committed() }
         guard let written else {
             metrics.outcome(.duplicate)
             logger.debug("duplicate delivery skipped: already handled")

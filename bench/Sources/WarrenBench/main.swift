@@ -6,6 +6,10 @@ case "amqp-publish", "amqp-consume":
     try await AMQPBench.run(arguments)
 case "pg-insert":
     try await PostgresBench.run(arguments)
+case "worker":
+    try await Projection.runWorker(arguments)
+case "publish-events":
+    try await Projection.publishEvents(arguments)
 default:
-    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert [options]")
+    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker|publish-events [options]")
 }
