@@ -7,9 +7,11 @@ public struct ManagementQueue: Decodable, Sendable {
     /// `classic`, `quorum` or `stream`: the effective type, also when no `x-queue-type` was given.
     public var type: String?
     public var arguments: [String: ArgumentJSON]
+    /// Consumers on the queue, as the broker's statistics last saw them (refreshed every few seconds).
+    public var consumers: Int?
 
     enum CodingKeys: String, CodingKey {
-        case name, durable, exclusive, type, arguments
+        case name, durable, exclusive, type, arguments, consumers
         case autoDelete = "auto_delete"
     }
 }
