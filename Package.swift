@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
