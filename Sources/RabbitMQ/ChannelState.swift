@@ -9,7 +9,12 @@ final class ChannelState {
 
     /// Synchronous methods awaiting their `-ok`, in the order sent: AMQP answers them in order.
     var pendingReplies: [PendingReply] = []
-    var consumers: [String: ConsumerState] = [:]
+    var consumers: [String: ConsumerState] = [:] {
+        didSet { lastConsumer = nil }
+    }
+    /// The consumer of the last delivery and its tag: looked up again only when the tag changes.
+    var lastConsumer: ConsumerState?
+    var lastConsumerTag = ""
     /// Tags of no-ack consumers, kept after cancel: a late delivery to them must not be rejected.
     var noAckConsumerTags: Set<String> = []
 
@@ -24,7 +29,11 @@ final class ChannelState {
     var heldHead = 0
 
     /// A delivery or return whose header and body frames are still arriving.
-    var incoming: IncomingContent?
+    var incoming = IncomingContent()
+    /// The strings of the last delivery, reused while their bytes repeat (they nearly always do).
+    var consumerTagCache = StringCache()
+    var exchangeCache = StringCache()
+    var routingKeyCache = StringCache()
 
     init(number: UInt16, id: UInt64) {
         self.number = number
@@ -60,14 +69,40 @@ struct HeldPublish {
     let complete: (Result<Void, RabbitMQError>) -> Void
 }
 
+/// The content being assembled on a channel, kept in place (no optional, no enum payload) so that
+/// each frame updates a field instead of copying the whole struct.
 struct IncomingContent {
-    enum Kind {
-        case delivery(consumerTag: String, deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String)
-        case returned(replyCode: UInt16, replyText: String, exchange: String, routingKey: String)
-    }
-    let kind: Kind
+    enum Phase { case idle, header, body }
+    enum Kind { case delivery, returned }
+    var phase = Phase.idle
+    var kind = Kind.delivery
+    // basic.deliver
+    var consumerTag = ""
+    var deliveryTag: UInt64 = 0
+    var redelivered = false
+    // basic.return
+    var replyCode: UInt16 = 0
+    var replyText = ""
+    // both
+    var exchange = ""
+    var routingKey = ""
     var properties = BasicProperties()
     var bodySize = 0
     var body = Data()
-    var headerSeen = false
+}
+
+/// The last string decoded from some AMQP short string, returned again while the bytes are the same.
+struct StringCache {
+    private var bytes: [UInt8] = []
+    private var value = ""
+
+    mutating func string(_ raw: amqp_bytes_t) -> String {
+        if raw.len == bytes.count {
+            if raw.len == 0 { return value }
+            if bytes.withUnsafeBytes({ memcmp($0.baseAddress!, raw.bytes, raw.len) }) == 0 { return value }
+        }
+        value = raw.string
+        bytes = raw.array
+        return value
+    }
 }

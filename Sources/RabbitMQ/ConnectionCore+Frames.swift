@@ -12,22 +12,27 @@ extension ConnectionCore {
                 channelMethod(frame.payload.method, on: channel)
             }
         case AMQP_FRAME_HEADER:
-            guard let channel = channels[frame.channel], var content = channel.incoming, !content.headerSeen else { return }
-            content.headerSeen = true
-            content.bodySize = Int(frame.payload.properties.body_size)
+            guard let channel = channels[frame.channel], channel.incoming.phase == .header else { return }
+            let bodySize = Int(frame.payload.properties.body_size)
+            channel.incoming.bodySize = bodySize
             if let decoded = frame.payload.properties.decoded {
-                content.properties = PropertiesCoding.decode(decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee)
+                channel.incoming.properties = PropertiesCoding.decode(decoded.assumingMemoryBound(to: amqp_basic_properties_t.self))
             }
-            content.body.reserveCapacity(content.bodySize)
-            channel.incoming = content
-            if content.bodySize == 0 { completeContent(on: channel) }
+            channel.incoming.phase = .body
+            if bodySize == 0 { completeContent(on: channel) }
         case AMQP_FRAME_BODY:
-            guard let channel = channels[frame.channel], channel.incoming?.headerSeen == true else { return }
+            guard let channel = channels[frame.channel], channel.incoming.phase == .body else { return }
             let fragment = frame.payload.body_fragment
             if fragment.len > 0, let bytes = fragment.bytes {
-                channel.incoming!.body.append(bytes.assumingMemoryBound(to: UInt8.self), count: fragment.len)
+                if channel.incoming.body.isEmpty && fragment.len >= channel.incoming.bodySize {
+                    // The usual case, the whole body in one frame: one allocation, no growth.
+                    channel.incoming.body = Data(bytes: bytes, count: fragment.len)
+                } else {
+                    if channel.incoming.body.isEmpty { channel.incoming.body.reserveCapacity(channel.incoming.bodySize) }
+                    channel.incoming.body.append(bytes.assumingMemoryBound(to: UInt8.self), count: fragment.len)
+                }
             }
-            if channel.incoming!.body.count >= channel.incoming!.bodySize { completeContent(on: channel) }
+            if channel.incoming.body.count >= channel.incoming.bodySize { completeContent(on: channel) }
         default:
             break  // heartbeats are consumed by the library
         }
@@ -56,15 +61,20 @@ extension ConnectionCore {
     private func channelMethod(_ method: amqp_method_t, on channel: ChannelState) {
         switch method.id {
         case Method.basicDeliver:
-            let deliver = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
-            channel.incoming = IncomingContent(kind: .delivery(
-                consumerTag: deliver.consumer_tag.string, deliveryTag: deliver.delivery_tag,
-                redelivered: deliver.redelivered != 0, exchange: deliver.exchange.string, routingKey: deliver.routing_key.string))
+            let deliver = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self)
+            startContent(.delivery, on: channel)
+            channel.incoming.consumerTag = channel.consumerTagCache.string(deliver.pointee.consumer_tag)
+            channel.incoming.deliveryTag = deliver.pointee.delivery_tag
+            channel.incoming.redelivered = deliver.pointee.redelivered != 0
+            channel.incoming.exchange = channel.exchangeCache.string(deliver.pointee.exchange)
+            channel.incoming.routingKey = channel.routingKeyCache.string(deliver.pointee.routing_key)
         case Method.basicReturn:
             let returned = method.decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
-            channel.incoming = IncomingContent(kind: .returned(
-                replyCode: returned.reply_code, replyText: returned.reply_text.string,
-                exchange: returned.exchange.string, routingKey: returned.routing_key.string))
+            startContent(.returned, on: channel)
+            channel.incoming.replyCode = returned.reply_code
+            channel.incoming.replyText = returned.reply_text.string
+            channel.incoming.exchange = returned.exchange.string
+            channel.incoming.routingKey = returned.routing_key.string
         case Method.basicAck:
             let ack = method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
             settleConfirms(on: channel, upTo: ack.delivery_tag, multiple: ack.multiple != 0, nacked: false)
@@ -107,26 +117,50 @@ extension ConnectionCore {
         }
     }
 
+    /// A basic.deliver or basic.return starts new content; one left unfinished is dropped.
+    private func startContent(_ kind: IncomingContent.Kind, on channel: ChannelState) {
+        channel.incoming.kind = kind
+        channel.incoming.phase = .header
+        channel.incoming.properties = BasicProperties()
+        channel.incoming.bodySize = 0
+        channel.incoming.body = Data()
+    }
+
     private func completeContent(on channel: ChannelState) {
-        guard let content = channel.incoming else { return }
-        channel.incoming = nil
-        switch content.kind {
-        case .delivery(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
-            let delivery = Delivery(
-                channel: Channel(core: self, number: channel.number, id: channel.id), consumerTag: consumerTag,
-                deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
-                properties: content.properties, body: content.body)
-            if let consumer = channel.consumers[consumerTag] {
+        guard channel.incoming.phase != .idle else { return }
+        channel.incoming.phase = .idle
+        let properties = channel.incoming.properties
+        let body = channel.incoming.body
+        channel.incoming.properties = BasicProperties()
+        channel.incoming.body = Data()
+        switch channel.incoming.kind {
+        case .delivery:
+            let consumerTag = channel.incoming.consumerTag
+            let deliveryTag = channel.incoming.deliveryTag
+            let consumer: ConsumerState?
+            if let last = channel.lastConsumer, channel.lastConsumerTag == consumerTag {
+                consumer = last
+            } else {
+                consumer = channel.consumers[consumerTag]
+                channel.lastConsumer = consumer
+                channel.lastConsumerTag = consumerTag
+            }
+            if let consumer {
+                let delivery = Delivery(
+                    channel: Channel(core: self, number: channel.number, id: channel.id), consumerTag: consumerTag,
+                    deliveryTag: deliveryTag, redelivered: channel.incoming.redelivered, exchange: channel.incoming.exchange,
+                    routingKey: channel.incoming.routingKey, properties: properties, body: body)
                 if consumer.pending.isEmpty { consumersToFlush.append(consumer) }
                 consumer.pending.append(delivery)
             } else if !channel.noAckConsumerTags.contains(consumerTag) {
                 // A delivery that raced a cancel: give it back to the queue for another consumer.
                 _ = amqp_basic_reject(state, channel.number, deliveryTag, 1)
             }
-        case .returned(let replyCode, let replyText, let exchange, let routingKey):
-            markReturned(on: channel, properties: content.properties, exchange: exchange, routingKey: routingKey,
+        case .returned:
+            let (exchange, routingKey, replyText) = (channel.incoming.exchange, channel.incoming.routingKey, channel.incoming.replyText)
+            markReturned(on: channel, properties: properties, exchange: exchange, routingKey: routingKey,
                          error: RabbitMQError(.returned, "\(replyText): no queue is bound to exchange `\(exchange)` with routing key `\(routingKey)`",
-                                              replyCode: replyCode, method: "basic.publish"))
+                                              replyCode: channel.incoming.replyCode, method: "basic.publish"))
         }
     }
 

@@ -48,8 +48,7 @@ final class ConsumerState {
 
     func flush() {
         guard !pending.isEmpty else { return }
-        buffer.append(pending)
-        pending.removeAll(keepingCapacity: true)
+        buffer.append(&pending)
     }
 
     func finish(throwing error: (any Error)? = nil) {

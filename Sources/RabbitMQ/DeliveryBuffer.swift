@@ -33,19 +33,26 @@ final class DeliveryBuffer: Sendable {
 
     private let state = Mutex(State())
 
-    /// Called on the connection thread.
-    func append(_ batch: [Delivery]) {
+    /// Called on the connection thread; leaves `batch` empty. When nothing is buffered the arrays
+    /// are swapped, not copied: the same few arrays circulate between the connection thread, this
+    /// buffer and the consuming iterator.
+    func append(_ batch: inout [Delivery]) {
         guard !batch.isEmpty else { return }
         let resume: (UnsafeContinuation<Delivery?, any Error>, Delivery)? = state.withLock { state in
             guard state.end == nil else { return nil }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                state.items.append(contentsOf: batch.dropFirst())
-                return (waiter, batch[0])
+            if state.head == state.items.count {
+                state.head = 0
+                state.items.removeAll(keepingCapacity: true)
+                swap(&state.items, &batch)
+            } else {
+                state.items.append(contentsOf: batch)
             }
-            state.items.append(contentsOf: batch)
-            return nil
+            guard let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return (waiter, state.take()!)
         }
+        // Outside the lock: releasing deliveries is not free.
+        batch.removeAll(keepingCapacity: true)
         if let (waiter, first) = resume { waiter.resume(returning: first) }
     }
 

@@ -44,6 +44,18 @@ enum PropertiesCoding {
         return c
     }
 
+    static func decode(_ pointer: UnsafePointer<amqp_basic_properties_t>) -> BasicProperties {
+        let flags = pointer.pointee._flags
+        // No string or table set (e.g. bench/amqp's persistent messages): nothing to look at but numbers.
+        if flags & ~(deliveryMode | priority | timestamp) == 0 {
+            return BasicProperties(
+                deliveryMode: flags & deliveryMode != 0 ? pointer.pointee.delivery_mode : nil,
+                priority: flags & priority != 0 ? pointer.pointee.priority : nil,
+                timestamp: flags & timestamp != 0 ? pointer.pointee.timestamp : nil)
+        }
+        return decode(pointer.pointee)
+    }
+
     static func decode(_ c: amqp_basic_properties_t) -> BasicProperties {
         let flags = c._flags
         func string(_ value: amqp_bytes_t, _ flag: amqp_flags_t) -> String? {
