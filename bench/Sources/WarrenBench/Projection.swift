@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import RabbitMQ
 import Warren
 
@@ -53,11 +52,12 @@ enum Projection {
         let context = arguments.count > 1 && arguments[1] == "tally" ? tally : Self.context
         var environment = ProcessInfo.processInfo.environment
         if environment["TOPOLOGY_DIR"] == nil { environment["TOPOLOGY_DIR"] = "bench/topology" }
-        let configuration = try WorkerConfiguration.fromEnvironment(environment)
-        let logger = Logger(label: "warren.bench")
-        let worker = Worker(context: context, configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await WorkerApplication.build(context: context, environment: environment).run()
+        } catch let problem as WorkerConfiguration.Problem {
+            FileHandle.standardError.write(Data("WarrenBench worker: \(problem)\n".utf8))
+            exit(2)
+        }
     }
 
     /// `WarrenBench publish-events --url U --count N --keys K [--prefix P]`: N events as `source`
