@@ -78,8 +78,14 @@ struct LogLine {
     static func logfmtValue(_ value: String) -> String {
         guard !value.isEmpty else { return "\"\"" }
         guard value.unicodeScalars.contains(where: needsQuoting) else { return value }
+        return quoted(value) { $0.properties.generalCategory == .control }
+    }
+
+    /// `text` in double quotes with `"`, `\\`, `\n`, `\r`, `\t` escaped and the scalars
+    /// `isEscaped` picks (plus U+2028/2029, which break JavaScript readers) as `\\uXXXX`.
+    private static func quoted(_ text: String, escaping isEscaped: (Unicode.Scalar) -> Bool) -> String {
         var result = "\""
-        for scalar in value.unicodeScalars {
+        for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": result += "\\\""
             case "\\": result += "\\\\"
@@ -87,7 +93,7 @@ struct LogLine {
             case "\r": result += "\\r"
             case "\t": result += "\\t"
             default:
-                if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                if isEscaped(scalar) || scalar == "\u{2028}" || scalar == "\u{2029}" {
                     result += unicodeEscape(scalar)
                 } else {
                     result.unicodeScalars.append(scalar)
@@ -129,23 +135,7 @@ struct LogLine {
 
     /// RFC 8259 string: quotes, backslashes and control characters escaped, the rest as UTF-8.
     static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar == "\u{2028}" || scalar == "\u{2029}" {
-                    result += unicodeEscape(scalar)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        quoted(text) { $0.value < 0x20 }
     }
 
     // MARK: time

@@ -74,7 +74,8 @@ public struct Envelope: Sendable, Hashable, Codable {
 
     /// The envelope of a message caused by this one: same conversation and trace, this as its cause.
     public func caused(type: String, by context: String) -> Envelope {
-        Envelope(correlationId: correlationId, causationId: messageId, type: type, appId: context, traceparent: traceparent)
+        Envelope(correlationId: correlationId, causationId: messageId, type: type, appId: context,
+                 traceparent: TraceContext.child(of: traceparent))
     }
 }
 
