@@ -28,6 +28,7 @@ enum Ledger {
     static var context: BoundedContext {
         var context = BoundedContext("ledger", system: "ledger", migrations: [
             Migration(1, "accounts", "CREATE TABLE accounts (account text PRIMARY KEY, balance bigint NOT NULL)"),
+            Migration(2, "history", "CREATE TABLE history (id bigserial PRIMARY KEY, account text NOT NULL, amount bigint NOT NULL)"),
         ])
         context.on(Deposit.self) { deposit, handling in
             if deposit.account == "blocked" { throw PermanentFailure.rejected("account \(deposit.account) is blocked") }
@@ -40,6 +41,8 @@ enum Ledger {
                 ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + EXCLUDED.balance RETURNING balance
                 """, [deposit.account, deposit.amount], prepared: true)
             let balance = try rows[0].decode(Int.self, at: 0)
+            try await handling.database.execute("INSERT INTO history (account, amount) VALUES ($1, $2)",
+                                                [deposit.account, deposit.amount], prepared: true)
             try handling.publish(Deposited(account: deposit.account, amount: deposit.amount, balance: balance))
         }
         return context

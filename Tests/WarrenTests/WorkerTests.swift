@@ -130,6 +130,31 @@ import Testing
         }
     }
 
+    @Test func messagesWithTheSameOrderingKeyAreHandledInOrderAcrossLanes() async throws {
+        try await RuntimeHarness.with { harness in
+            // ledger.commands orders by `account`: each account's deposits carry 1, 2, 3, ...
+            let connection = try await harness.connect()
+            let channel = try await connection.openChannel()
+            try await channel.enablePublisherConfirms()
+            let messages = (0..<300).map { index in
+                OutgoingMessage(exchange: "ledger.commands", routingKey: "ledger.Deposit",
+                                body: try! JSONEncoder().encode(Ledger.Deposit(account: "acct-\(index % 6)", amount: index / 6 + 1)),
+                                properties: BasicProperties(contentType: "application/json", deliveryMode: 2, messageId: "o-\(index)", type: "ledger.Deposit"))
+            }
+            for case .failure(let error) in try await channel.publish(contentsOf: messages) { throw error }
+            try await connection.close()
+            let worker = try await harness.start(concurrency: 4)
+            try await harness.eventually("every deposit is recorded") {
+                try await harness.query("SELECT count(*) FROM ledger.history", Int.self).first == 300
+            }
+            try await worker.stop()
+            for account in 0..<6 {
+                let amounts = try await harness.query("SELECT amount FROM ledger.history WHERE account = 'acct-\(account)' ORDER BY id", Int.self)
+                #expect(amounts == Array(1...50), "acct-\(account) was handled out of order: \(amounts.prefix(12))...")
+            }
+        }
+    }
+
     @Test func theRelayPublishesOutboxRowsLeftBehindByACrash() async throws {
         try await RuntimeHarness.with { harness in
             let worker = try await harness.start()
