@@ -15,18 +15,9 @@ import Testing
         guard status == 0 else { throw TestFailure("`\(script) restart \(server)` failed with \(status)") }
     }
 
-    /// Publishes `count` deposits spread over ten accounts; returns when the broker confirmed them.
+    /// Publishes `count` deposits of 1 spread over ten accounts.
     func publishDeposits(_ count: Int, harness: RuntimeHarness) async throws {
-        let connection = try await harness.connect()
-        let channel = try await connection.openChannel()
-        try await channel.enablePublisherConfirms()
-        let messages = (0..<count).map { index in
-            OutgoingMessage(exchange: "ledger.commands", routingKey: "ledger.Deposit",
-                            body: Data(#"{"account":"acct-\#(index % 10)","amount":1}"#.utf8),
-                            properties: BasicProperties(contentType: "application/json", deliveryMode: 2, messageId: "d-\(index)", type: "ledger.Deposit"))
-        }
-        for case .failure(let error) in try await channel.publish(contentsOf: messages) { throw error }
-        try await connection.close()
+        try await harness.depositAll((0..<count).map { ("acct-\($0 % 10)", 1, "d-\($0)") })
     }
 
     func total(_ harness: RuntimeHarness) async throws -> Int {

@@ -96,6 +96,21 @@ struct RuntimeHarness {
         try await connection.close()
     }
 
+    /// Publishes many deposits in one batch, waiting for the broker's confirms.
+    func depositAll(_ deposits: [(account: String, amount: Int, messageId: String)]) async throws {
+        let connection = try await connect()
+        let channel = try await connection.openChannel()
+        try await channel.enablePublisherConfirms()
+        let messages = try deposits.map { deposit in
+            OutgoingMessage(exchange: "ledger.commands", routingKey: "ledger.Deposit",
+                            body: try JSONEncoder().encode(Ledger.Deposit(account: deposit.account, amount: deposit.amount)),
+                            properties: BasicProperties(contentType: "application/json", deliveryMode: 2,
+                                                        messageId: deposit.messageId, type: "ledger.Deposit"))
+        }
+        for case .failure(let error) in try await channel.publish(contentsOf: messages) { throw error }
+        try await connection.close()
+    }
+
     func deposit(_ account: String, _ amount: Int, messageId: String = UUID().uuidString) async throws {
         try await send(try JSONEncoder().encode(Ledger.Deposit(account: account, amount: amount)), messageId: messageId)
     }

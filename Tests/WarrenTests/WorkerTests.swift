@@ -97,17 +97,7 @@ import Testing
 
     @Test func aGracefulStopUnderLoadLosesNothingAndDuplicatesNothing() async throws {
         try await RuntimeHarness.with { harness in
-            let connection = try await harness.connect()
-            let channel = try await connection.openChannel()
-            try await channel.enablePublisherConfirms()
-            let accounts = (0..<10).map { "acct-\($0)" }
-            let messages = (0..<400).map { index in
-                OutgoingMessage(exchange: "ledger.commands", routingKey: "ledger.Deposit",
-                                body: try! JSONEncoder().encode(Ledger.Deposit(account: accounts[index % 10], amount: 1)),
-                                properties: BasicProperties(contentType: "application/json", deliveryMode: 2, messageId: "load-\(index)", type: "ledger.Deposit"))
-            }
-            _ = try await channel.publish(contentsOf: messages)
-            try await connection.close()
+            try await harness.depositAll((0..<400).map { ("acct-\($0 % 10)", 1, "load-\($0)") })
 
             var worker = try await harness.start()
             try await harness.eventually("some deposits are handled") {
@@ -133,16 +123,7 @@ import Testing
     @Test func messagesWithTheSameOrderingKeyAreHandledInOrderAcrossLanes() async throws {
         try await RuntimeHarness.with { harness in
             // ledger.commands orders by `account`: each account's deposits carry 1, 2, 3, ...
-            let connection = try await harness.connect()
-            let channel = try await connection.openChannel()
-            try await channel.enablePublisherConfirms()
-            let messages = (0..<300).map { index in
-                OutgoingMessage(exchange: "ledger.commands", routingKey: "ledger.Deposit",
-                                body: try! JSONEncoder().encode(Ledger.Deposit(account: "acct-\(index % 6)", amount: index / 6 + 1)),
-                                properties: BasicProperties(contentType: "application/json", deliveryMode: 2, messageId: "o-\(index)", type: "ledger.Deposit"))
-            }
-            for case .failure(let error) in try await channel.publish(contentsOf: messages) { throw error }
-            try await connection.close()
+            try await harness.depositAll((0..<300).map { ("acct-\($0 % 6)", $0 / 6 + 1, "o-\($0)") })
             let worker = try await harness.start(concurrency: 4)
             try await harness.eventually("every deposit is recorded") {
                 try await harness.query("SELECT count(*) FROM ledger.history", Int.self).first == 300
