@@ -52,6 +52,13 @@ public struct RabbitMQError: Error, Sendable, CustomStringConvertible {
         self.status = status
     }
 
+    /// True when the whole connection is gone (lost, closed by either side, silent): every
+    /// channel on it is dead and the caller must connect again. Otherwise only one operation
+    /// or channel failed.
+    public var endsConnection: Bool {
+        [.connectionLost, .connectionClosed, .heartbeatTimeout, .closedByClient].contains(code)
+    }
+
     public var description: String {
         var text = "\(code): \(message)"
         if let method { text += " (in \(method))" }

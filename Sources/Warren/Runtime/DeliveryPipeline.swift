@@ -162,7 +162,7 @@ struct DeliveryPipeline: Sendable {
             return [.connectionLost, .connectionClosed, .connectionFailed].contains(error.code)
         }
         if let error = error as? RabbitMQError {
-            return [.connectionLost, .connectionClosed, .heartbeatTimeout, .closedByClient].contains(error.code)
+            return error.endsConnection
         }
         return error is CancellationError
     }

@@ -47,7 +47,7 @@ final class Publisher: Sendable {
             case .success: outcomes.append(nil)
             case .failure(let error):
                 if error.code == .channelClosed { self.channel.withLock { if $0?.number == channel.number { $0 = nil } } }
-                if [.connectionLost, .connectionClosed, .heartbeatTimeout, .closedByClient].contains(error.code) { throw error }
+                if error.endsConnection { throw error }
                 outcomes.append(error)
             }
         }
