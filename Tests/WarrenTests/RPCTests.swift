@@ -203,6 +203,31 @@ import Topology
         }
     }
 
+    @Test func aRefusedPublishDoesNotBreakTheClient() async throws {
+        try await RuntimeHarness.with { harness in
+            let till = try await harness.start(Till.context)
+            try await withClient(harness) { client in
+                let connection = try await harness.connect()
+                try await connection.openChannel().deleteExchange("till.commands")
+                try await connection.close()
+                do {
+                    _ = try await client.call(Till.Charge(orderId: "nowhere", amount: 1))
+                    Issue.record("a call to a deleted exchange was answered")
+                } catch let error as RPCError {
+                    guard case .unavailable(_, let reason) = error else { throw TestFailure("expected unavailable, got \(error)") }
+                    #expect(reason.contains("NOT_FOUND"))
+                }
+                let (fleet, _) = try TopologyDirectory(RuntimeHarness.topologyDirectory).check()
+                _ = try await TopologyApply.run(BrokerObjects(fleet: fleet),
+                                                options: .init(amqpURL: harness.amqpURL, managementURL: RuntimeHarness.managementURL))
+                await client.connected()
+                let reply = try await client.call(Till.Charge(orderId: "somewhere", amount: 1))
+                #expect(reply.approved)
+            }
+            try await till.stop()
+        }
+    }
+
     func publish<M: Warren.Message>(_ message: M, to exchange: String, _ harness: RuntimeHarness) async throws {
         let connection = try await harness.connect()
         let channel = try await connection.openChannel()

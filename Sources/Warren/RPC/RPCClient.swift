@@ -41,9 +41,11 @@ public final class RPCClient: Service, Sendable {
 
     private struct State {
         var channel: Channel?
+        var connection: Connection?
         var pending: [String: ReplySlot] = [:]
         var breakers: [String: CircuitBreaker] = [:]
-        var connectedWaiters: [CheckedContinuation<Void, Never>] = []
+        var connectedWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
     }
 
     public init(configuration: Configuration, fleet: Fleet, caller: String, logger: Logger) {
@@ -61,15 +63,23 @@ public final class RPCClient: Service, Sendable {
     /// Replies that arrived after their call ended (deadline passed), dropped.
     public var lateReplies: Int { lateReplyCount.load(ordering: .relaxed) }
 
-    /// Returns once the client holds a connection (or at once when it does).
+    /// Returns once the client holds a connection (at once when it does), or when cancelled.
     public func connected() async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state in
-                if state.channel != nil { return true }
-                state.connectedWaiters.append(continuation)
-                return false
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state in
+                    if state.channel != nil || Task.isCancelled { return true }
+                    state.connectedWaiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.connectedWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 
@@ -112,8 +122,9 @@ public final class RPCClient: Service, Sendable {
         }
         let waiters = state.withLock { state in
             state.channel = channel
-            defer { state.connectedWaiters = [] }
-            return state.connectedWaiters
+            state.connection = connection
+            defer { state.connectedWaiters = [:] }
+            return Array(state.connectedWaiters.values)
         }
         for waiter in waiters { waiter.resume() }
         logger.info("rpc client connected")
@@ -139,6 +150,7 @@ public final class RPCClient: Service, Sendable {
         // Replies to calls in flight can no longer arrive: direct reply-to belongs to the channel.
         let orphans = state.withLock { state in
             state.channel = nil
+            state.connection = nil
             defer { state.pending = [:] }
             return Array(state.pending.values)
         }
@@ -307,6 +319,9 @@ public final class RPCClient: Service, Sendable {
             published = true
         } catch {
             state.withLock { _ = $0.pending.removeValue(forKey: id) }
+            if let error = error as? RabbitMQError, error.code == .channelClosed || error.endsConnection {
+                await renewConnection(after: error)
+            }
             let reason = (error as? RabbitMQError)?.code == .returned
                 ? "nothing serves \(request.routingKey) (the request was returned unroutable)" : "\(error)"
             record(target: target, failed: true)
@@ -325,6 +340,17 @@ public final class RPCClient: Service, Sendable {
             record(target: target, failed: true)
             return .connectionLost(published: published)
         }
+    }
+
+    /// The broker closed the channel (a publish to a missing exchange, say): its reply consumer
+    /// is gone with it, so the whole session is renewed; calls in flight end as lost.
+    private func renewConnection(after error: RabbitMQError) async {
+        guard let connection = state.withLock({ state -> Connection? in
+            defer { state.channel = nil }
+            return state.connection
+        }) else { return }
+        logger.warning("rpc channel closed by the broker; reconnecting", metadata: ["error": "\(error)"])
+        try? await connection.close()
     }
 
     private func record(target: String, failed: Bool) {
