@@ -17,6 +17,9 @@ public final class Calls: Sendable {
         self.cause = cause
     }
 
+    /// The message being handled, whose id makes a stable key for what the step allocates.
+    public var envelope: Envelope { cause }
+
     /// Calls the endpoint of `R` with the topology's deadline (or `deadline`) and returns its reply.
     public func call<R: RPCRequest>(_ request: R, deadline: Duration? = nil) async throws(RPCError) -> R.Reply {
         guard let client else {
