@@ -9,20 +9,6 @@ import Topology
 /// RPC against the real servers: the `till` context serves `till.Charge`; `shop` calls it
 /// before its transaction. Serialized: `Till.delay` is shared.
 @Suite(.serialized) struct RPCTests {
-    static let fleet = try! TopologyDirectory(RuntimeHarness.topologyDirectory).check().0
-
-    /// An RPC client of its own on the harness's vhost, running until `body` returns.
-    func withClient<T>(_ harness: RuntimeHarness, breaker: CircuitBreaker.Settings = .init(),
-                       _ body: (RPCClient) async throws -> T) async throws -> T {
-        var configuration = RPCClient.Configuration(amqp: try Configuration(url: harness.amqpURL))
-        configuration.breaker = breaker
-        let client = RPCClient(configuration: configuration, fleet: Self.fleet, caller: "test", logger: harness.logger)
-        let task = Task { try await client.run() }
-        defer { task.cancel() }
-        await client.connected()
-        return try await body(client)
-    }
-
     func charges(_ harness: RuntimeHarness) async throws -> Int {
         try await harness.query("SELECT count(*)::bigint FROM till.charges", Int.self)[0]
     }
@@ -30,7 +16,7 @@ import Topology
     @Test func aCallIsAnsweredAndADeclineIsAReplyNotAnError() async throws {
         try await RuntimeHarness.with { harness in
             let till = try await harness.start(Till.context)
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 let approved = try await client.call(Till.Charge(orderId: "o-1", amount: 30))
                 #expect(approved.approved && approved.chargeId != nil)
                 let declined = try await client.call(Till.Charge(orderId: "o-2", amount: 0))
@@ -44,7 +30,7 @@ import Topology
     @Test func aRetriedRequestGetsTheStoredReplyWithoutASecondEffect() async throws {
         try await RuntimeHarness.with { harness in
             let till = try await harness.start(Till.context)
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 let first = try await client.call(Till.Charge(orderId: "o-1", amount: 30), messageId: "charge-o-1")
                 // Same message id, different body: the inbox answers, the handler does not run again.
                 let again = try await client.call(Till.Charge(orderId: "o-1", amount: 99), messageId: "charge-o-1")
@@ -57,7 +43,7 @@ import Topology
 
     @Test func aRequestNobodyTookInTimeIsCompensatedAndNeverProcessedLater() async throws {
         try await RuntimeHarness.with { harness in
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 await #expect(throws: RPCError.timedOut(target: "till", after: .milliseconds(300))) {
                     _ = try await client.call(Till.Charge(orderId: "o-late", amount: 30), deadline: .milliseconds(300))
                 }
@@ -77,17 +63,17 @@ import Topology
     @Test func aVoidBeforeTheChargeRefusesItAndAVoidAfterItMarksItVoided() async throws {
         try await RuntimeHarness.with { harness in
             let till = try await harness.start(Till.context)
-            try await publish(Till.Void(orderId: "void-first"), to: "till.commands", harness)
+            try await harness.publish(Till.Void(orderId: "void-first"))
             try await harness.eventually("the early void is recorded") {
                 try await harness.query("SELECT count(*)::bigint FROM till.voids", Int.self) == [1]
             }
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 let refused = try await client.call(Till.Charge(orderId: "void-first", amount: 10))
                 #expect(refused == Till.Charged(approved: false, reason: "order void-first was voided"))
                 let charged = try await client.call(Till.Charge(orderId: "void-after", amount: 10))
                 #expect(charged.approved)
             }
-            try await publish(Till.Void(orderId: "void-after"), to: "till.commands", harness)
+            try await harness.publish(Till.Void(orderId: "void-after"))
             try await harness.eventually("the late void marks the charge voided") {
                 try await harness.query("SELECT order_id FROM till.charges WHERE voided", String.self) == ["void-after"]
             }
@@ -104,7 +90,7 @@ import Topology
             breaker.coolDown = .milliseconds(500)
             Till.delay.store(400, ordering: .relaxed)
             defer { Till.delay.store(0, ordering: .relaxed) }
-            try await withClient(harness, breaker: breaker) { client in
+            try await harness.withClient(breaker: breaker) { client in
                 for index in 0..<3 {
                     await #expect(throws: RPCError.self) {
                         _ = try await client.call(Till.Charge(orderId: "slow-\(index)", amount: 1), deadline: .milliseconds(150))
@@ -138,7 +124,7 @@ import Topology
             let api = try ManagementAPI(url: RuntimeHarness.managementURL)
             let queuesBefore = try await api.queues(vhost: harness.vhost).count
             let till = try await harness.start(Till.context)
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 try await withThrowingTaskGroup(of: Int.self) { group in
                     for worker in 0..<50 {
                         group.addTask {
@@ -167,7 +153,7 @@ import Topology
         try await RuntimeHarness.with { harness in
             let till = try await harness.start(Till.context)
             let shop = try await harness.start(Shop.context)
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 let body = try JSONEncoder().encode(Shop.PlaceOrder(orderId: "o-1", amount: 25))
                 let created = try await client.send(command: Shop.PlaceOrder.type, body: body, messageId: "place-o-1", wait: .seconds(10))
                 #expect(created == (try .created(id: "o-1", Shop.Order(orderId: "o-1", amount: 25, status: "placed"))))
@@ -190,7 +176,7 @@ import Topology
         try await RuntimeHarness.with { harness in
             // No till worker: the charge expires unanswered (till's deadline is 1 s).
             let shop = try await harness.start(Shop.context)
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 let body = try JSONEncoder().encode(Shop.PlaceOrder(orderId: "o-9", amount: 25))
                 let outcome = try await client.send(command: Shop.PlaceOrder.type, body: body, wait: .seconds(10))
                 #expect(outcome?.refusal?.kind == .unavailable)
@@ -206,7 +192,7 @@ import Topology
     @Test func aRefusedPublishDoesNotBreakTheClient() async throws {
         try await RuntimeHarness.with { harness in
             let till = try await harness.start(Till.context)
-            try await withClient(harness) { client in
+            try await harness.withClient { client in
                 let connection = try await harness.connect()
                 try await connection.openChannel().deleteExchange("till.commands")
                 try await connection.close()
@@ -226,14 +212,5 @@ import Topology
             }
             try await till.stop()
         }
-    }
-
-    func publish<M: Warren.Message>(_ message: M, to exchange: String, _ harness: RuntimeHarness) async throws {
-        let connection = try await harness.connect()
-        let channel = try await connection.openChannel()
-        try await channel.enablePublisherConfirms()
-        try await channel.publish(OutgoingMessage(exchange: exchange, routingKey: M.type, body: try JSONEncoder().encode(message),
-                                                  properties: Envelope(type: M.type).properties))
-        try await connection.close()
     }
 }
