@@ -16,13 +16,15 @@ final class Lane: Sendable {
 
     let index: Int
     let database: PostgresConnection
+    let state: WorkerState
     private let queued = Atomic<Int>(0)
     private let stream: AsyncStream<Work>
     private let continuation: AsyncStream<Work>.Continuation
 
-    init(index: Int, database: PostgresConnection) {
+    init(index: Int, database: PostgresConnection, state: WorkerState) {
         self.index = index
         self.database = database
+        self.state = state
         (stream, continuation) = AsyncStream.makeStream(of: Work.self)
     }
 
@@ -38,7 +40,9 @@ final class Lane: Sendable {
 
     func run(_ pipeline: DeliveryPipeline, logger: Logger) async {
         for await work in stream {
+            state.laneStarted(index)
             await process(work, pipeline, logger: logger)
+            state.laneFinished(index)
             queued.subtract(1, ordering: .relaxed)
         }
     }

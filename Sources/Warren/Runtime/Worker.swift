@@ -87,7 +87,7 @@ public final class Worker: Service, Sendable {
                 if shutdown { break }
                 backoff = Backoff(maximum: .seconds(10))
             } catch {
-                state.setReady(false)
+                state.setReady(false, reason: "broker session lost (\(error)); reconnecting")
                 metrics.connected(false)
                 if Self.shuttingDown { break }
                 let delay = backoff.next()
@@ -108,6 +108,7 @@ public final class Worker: Service, Sendable {
                 for _ in 0..<count { connections.append(try await PostgresConnection.connect(configuration, logger: logger)) }
                 return connections
             } catch {
+                state.setReady(false, reason: "database unavailable (\(error)); retrying")
                 let delay = backoff.next()
                 logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 try? await Task.sleep(for: delay)
@@ -151,7 +152,7 @@ public final class Worker: Service, Sendable {
             rpcClient: rpcClient)
         let relay = OutboxRelay(outbox: Outbox(schema: schema), sentRows: sentRows, publisher: publisher, metrics: metrics,
                                 logger: logger, interval: configuration.relayInterval)
-        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0]) }
+        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0], state: state) }
         let relayStop = StopFlag()
         let queues = topology.queues.filter { ($0.role == .consumer || $0.role == .rpc) && !$0.consumes.isEmpty }
         let consumers = try await startConsumers(queues, on: consuming)
@@ -165,7 +166,7 @@ public final class Worker: Service, Sendable {
             logger.info("worker ready", metadata: ["queues": "\(queues.map(\.name).joined(separator: ","))", "lanes": "\(lanes.count)"])
 
             let end = await intake(consumers, lanes: lanes, connections: [consuming, publishing])
-            state.setReady(false)
+            state.setReady(false, reason: "consumers stopped; finishing in-flight deliveries")
             // No more work comes in: let the lanes finish what they hold, within the grace period.
             // The relay stops only after them: it deletes the rows their last deliveries confirmed.
             for lane in lanes { lane.finish() }
