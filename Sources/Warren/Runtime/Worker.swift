@@ -151,7 +151,8 @@ public final class Worker: Service, Sendable {
             outbox: Outbox(schema: schema), publisher: publisher, sentRows: sentRows, metrics: metrics, logger: logger,
             rpcClient: rpcClient)
         let relay = OutboxRelay(outbox: Outbox(schema: schema), sentRows: sentRows, publisher: publisher, metrics: metrics,
-                                logger: logger, interval: configuration.relayInterval)
+                                logger: logger, interval: configuration.relayInterval,
+                                inboxPruning: InboxPruning(schema: schema, retention: configuration.inboxRetention))
         let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0], state: state) }
         let relayStop = StopFlag()
         let queues = topology.queues.filter { ($0.role == .consumer || $0.role == .rpc) && !$0.consumes.isEmpty }
