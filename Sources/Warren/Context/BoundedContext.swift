@@ -66,12 +66,12 @@ public struct BoundedContext: Sendable {
     /// The RPC request types this context serves.
     var servedTypes: [String] { handlers.values.filter { $0.kind == .rpc }.map(\.type).sorted() }
 
-    func handler(for type: String) -> Handler? { handlers[type] }
+    package func handler(for type: String) -> Handler? { handlers[type] }
 }
 
 /// A registered handler, erased to the body's bytes: `prepare` decodes (and runs the step
 /// before the transaction, if any) and returns the part that runs inside it.
-struct Handler: Sendable {
+package struct Handler: Sendable {
     enum Kind: Sendable {
         case message
         case rpc

@@ -8,11 +8,11 @@ import Synchronization
 /// When a call times out, the endpoint's compensation is written to the outbox with the
 /// handler's effects (or published at once if the handling fails), never just dropped.
 public final class Calls: Sendable {
-    private let client: RPCClient?
+    private let client: (any RPCTransport)?
     let cause: Envelope
     private let pending = Mutex<[Compensation]>([])
 
-    init(client: RPCClient?, cause: Envelope) {
+    package init(client: (any RPCTransport)?, cause: Envelope) {
         self.client = client
         self.cause = cause
     }
@@ -31,8 +31,7 @@ public final class Calls: Sendable {
         }
         let messageId = "\(cause.messageId)/\(R.type)"
         do {
-            let (reply, _) = try await client.call(type: R.type, body: body, cause: cause, correlationId: nil, messageId: messageId,
-                                                   deadline: deadline, compensation: .handBack)
+            let reply = try await client.request(type: R.type, body: body, cause: cause, messageId: messageId, deadline: deadline)
             return try RPCClient.decode(R.Reply.self, reply, target: R.type)
         } catch {
             if case .timedOut = error, let endpoint = client.fleet.rpc(R.type) {

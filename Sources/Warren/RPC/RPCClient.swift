@@ -31,9 +31,9 @@ public final class RPCClient: Service, Sendable {
     }
 
     let configuration: Configuration
-    let fleet: Fleet
+    package let fleet: Fleet
     /// The calling context (or `ingress`, `warren-send`): the `app_id` of what it sends.
-    let caller: String
+    package let caller: String
     let logger: Logger
     private let state = Mutex(State())
     private let metrics: RPCMetrics
@@ -182,7 +182,7 @@ public final class RPCClient: Service, Sendable {
     public func call(type: String, body: Data, correlationId: String? = nil, messageId: String? = nil,
                      deadline: Duration? = nil) async throws(RPCError) -> Reply {
         try await call(type: type, body: body, cause: nil, correlationId: correlationId, messageId: messageId,
-                       deadline: deadline, compensation: .publish).reply
+                       deadline: deadline, compensation: .publish)
     }
 
     /// Calls an RPC endpoint with a typed request.
@@ -231,7 +231,7 @@ public final class RPCClient: Service, Sendable {
     /// The full RPC: breaker, publish with deadline, wait, compensation on ambiguity.
     /// Returns the reply, or with `.handBack` the compensation the caller must send itself.
     func call(type: String, body: Data, cause: Envelope?, correlationId: String?, messageId: String?,
-              deadline: Duration?, compensation route: CompensationRoute) async throws(RPCError) -> (reply: Reply, Void) {
+              deadline: Duration?, compensation route: CompensationRoute) async throws(RPCError) -> Reply {
         guard let endpoint = fleet.rpc(type) else {
             throw .rejected(target: type, reason: "\(type) is not an RPC endpoint of the topology")
         }
@@ -252,7 +252,7 @@ public final class RPCClient: Service, Sendable {
         case .reply(let reply):
             metrics.call(target: endpoint.context, outcome: "replied", duration: ContinuousClock.now - started)
             if let failure = Self.failure(of: reply, target: endpoint.context) { throw failure }
-            return (reply, ())
+            return reply
         case .deadlinePassed, .connectionLost(published: true):
             metrics.call(target: endpoint.context, outcome: "timed_out", duration: ContinuousClock.now - started)
             if route == .publish, let compensation = Compensation(for: endpoint, request: body, envelope: envelope, fleet: fleet) {

@@ -57,25 +57,11 @@ struct DeliveryPipeline: Sendable {
         let handler = context.handler(for: envelope.type)!
         let calls = Calls(client: rpcClient, cause: envelope)
         let started = ContinuousClock.now
-        let written: [OutboxMessage]?
-        let reply: (type: String, body: Data)?
+        let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
+        let result: HandlerTransaction.Result
         do {
-            if handler.needsCalls, case .handled(let type, let body) = try await inbox.entry(envelope.messageId, on: database) {
-                return try await duplicate(delivery, envelope: envelope, storedReply: type.flatMap { t in body.map { (t, $0) } }, logger: logger)
-            }
-            // Runs the step before the transaction (the handler's RPCs), then the handler inside it.
-            let work = try await handler.prepare(delivery.body, calls)
-            let handling = Handling(envelope: envelope, database: database, logger: logger, routes: routes)
-            (written, reply) = try await database.withTransaction { db -> ([OutboxMessage]?, (type: String, body: Data)?) in
-                guard try await inbox.record(envelope, queue: queue.name, on: db) else { return (nil, nil) }
-                try await work(handling)
-                let reply = handling.reply
-                if let reply {
-                    try await inbox.storeReply(envelope.messageId, type: reply.type, body: String(decoding: reply.body, as: UTF8.self), on: db)
-                }
-                let compensations = calls.compensations.map(\.outboxMessage)
-                return (try await outbox.write(handling.published + compensations, on: db), reply)
-            }
+            result = try await transaction.run(handler, body: delivery.body, envelope: envelope, queue: queue.name,
+                                               database: database, calls: calls, logger: logger)
         } catch {
             await sendCompensations(calls, logger: logger)
             if let failure = error as? PermanentFailure {
@@ -85,14 +71,13 @@ struct DeliveryPipeline: Sendable {
             return try await retry(delivery, from: queue, envelope: envelope, after: error, logger: logger)
         }
         metrics.handled(type: envelope.type, duration: ContinuousClock.now - started)
-        guard let written else {
-            let stored: (String, String)?
-            if envelope.replyTo != nil, case .handled(let type, let body) = try await inbox.entry(envelope.messageId, on: database) {
-                stored = type.flatMap { t in body.map { (t, $0) } }
-            } else {
-                stored = nil
-            }
+        let written: [OutboxMessage]
+        let reply: (type: String, body: Data)?
+        switch result {
+        case .duplicate(let stored):
             return try await duplicate(delivery, envelope: envelope, storedReply: stored, logger: logger)
+        case .handled(let rows, let answer):
+            (written, reply) = (rows, answer)
         }
         FailPoint.committed()
         let answer = reply.flatMap { Reply.answering(envelope, type: $0.type, body: $0.body, from: context.name) }
