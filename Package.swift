@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "RabbitMQ", "Postgres", "Warren",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "bench/Sources/WarrenBench",
             swiftSettings: swiftSettings

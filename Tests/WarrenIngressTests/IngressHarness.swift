@@ -17,6 +17,9 @@ struct IngressHarness {
     static let amqpURL = environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
     static let topologyDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/topology").path
+    /// Schema, view tables, inbox and grants of the `bank` fixture (scripts/check-openapi uses it too).
+    static let fixtureSQL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/bank.sql").path
 
     /// The owner's connection to the private database (creates tables, inserts rows).
     let owner: PostgresConnection
@@ -33,10 +36,6 @@ struct IngressHarness {
         let admin = try await PostgresConnection.connect(PostgresConfiguration(url: databaseURL), logger: logger)
         let database = "warren_ingress_\(UUID().uuidString.prefix(8).lowercased())"
         try await admin.execute("CREATE DATABASE \(database)", [])
-        try await admin.execute("""
-            DO $$ BEGIN CREATE ROLE warren_reader LOGIN PASSWORD 'warren_reader';
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
-            """, [])
         var configuration = try PostgresConfiguration(url: databaseURL)
         configuration.database = database
         let owner = try await PostgresConnection.connect(configuration, logger: logger)
@@ -46,16 +45,7 @@ struct IngressHarness {
             await admin.close()
         }
         do {
-            try await owner.execute("""
-                CREATE SCHEMA accounts;
-                CREATE TABLE accounts.accounts (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric NOT NULL,
-                    currency text NOT NULL, opened_at timestamptz NOT NULL, nickname text);
-                CREATE TABLE accounts.statements (id bigint PRIMARY KEY, account_id bigint NOT NULL, amount numeric NOT NULL);
-                CREATE TABLE accounts.warren_inbox (message_id text PRIMARY KEY, type text NOT NULL, queue text NOT NULL,
-                    received_at timestamptz NOT NULL DEFAULT now(), reply text, reply_type text);
-                GRANT USAGE ON SCHEMA accounts TO warren_reader;
-                GRANT SELECT ON ALL TABLES IN SCHEMA accounts TO warren_reader;
-                """, [])
+            try await owner.execute(try String(contentsOfFile: fixtureSQL, encoding: .utf8), [])
             let harness = IngressHarness(
                 owner: owner,
                 readURL: "postgres://warren_reader:warren_reader@\(configuration.host):\(configuration.port)/\(database)")

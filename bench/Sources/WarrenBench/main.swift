@@ -10,6 +10,8 @@ case "worker":
     try await Projection.runWorker(arguments)
 case "publish-events":
     try await Projection.publishEvents(arguments)
+case "http-constant":
+    try await ConstantHTTP.run(arguments)
 default:
-    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker|publish-events [options]")
+    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker|publish-events|http-constant [options]")
 }
