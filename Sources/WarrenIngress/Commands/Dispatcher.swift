@@ -4,8 +4,9 @@ import Warren
 /// What command and RPC routes need of the broker: publish a command and wait for its outcome,
 /// or call an RPC and wait for its reply.
 ///
-/// `RPCClient` (module `Warren`) is the real one; tests of the HTTP mapping use a fake. The
-/// signatures are the client's own, so the conformance is an empty extension.
+/// `RPCClient` (module `Warren`) is the real one (RPCClientDispatcher.swift); tests of the HTTP
+/// mapping use a fake. `send` has the client's own signature; `call` hands on the reply's type
+/// and body only.
 public protocol Dispatcher: Sendable {
     /// Publishes `type` with `reply_to` and waits up to `wait` for its outcome; nil when the
     /// wait ended first (the command stays queued and will be handled).
