@@ -9,7 +9,7 @@ public struct Outcome: Codable, Sendable, Hashable {
     }
 
     /// Why a command was not carried out, in the domain's terms; the ingress maps each kind to
-    /// an HTTP status (invalid 422, declined 402, notFound 404, conflict 409, unavailable 503).
+    /// an HTTP status (invalid 400, declined 402, notFound 404, conflict 409, unavailable 503).
     public struct Refusal: Codable, Sendable, Hashable {
         public enum Kind: String, Codable, Sendable, CaseIterable {
             case invalid, declined, notFound, conflict, unavailable

@@ -195,6 +195,8 @@ struct DeliveryPipeline: Sendable {
         headers[DeadLetter.originalQueue] = .string(queue.name)
         headers[DeadLetter.failedAt] = .timestamp(UInt64(Date().timeIntervalSince1970))
         properties.headers = headers
+        // Kept across a broker restart even when the original was sent transient.
+        properties.deliveryMode = 2
         try await publisher.publish(OutgoingMessage(exchange: topology.deadLetterExchange, routingKey: delivery.routingKey,
                                                     body: delivery.body, properties: properties, mandatory: true))
         try await delivery.ack()
