@@ -61,7 +61,7 @@ import Warren
     }
 
     @Test(arguments: [
-        (Outcome.Refusal.Kind.invalid, 422), (.declined, 402), (.notFound, 404), (.conflict, 409), (.unavailable, 503),
+        (Outcome.Refusal.Kind.invalid, 400), (.declined, 402), (.notFound, 404), (.conflict, 409), (.unavailable, 503),
     ])
     func aRefusalIsA4xxNamingTheReason(kind: Outcome.Refusal.Kind, status: Int) async throws {
         let dispatcher = FakeDispatcher { _ in .refused(kind, "because of \(kind)") }
