@@ -79,11 +79,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The cleaning service of issue 7: six bounded contexts, a folder each.
+        .target(
+            name: "CleaningSystem",
+            dependencies: ["Warren", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // The `warren` command.
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "CleaningSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,6 +119,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CleaningSystemTests", dependencies: ["CleaningSystem", "Warren", "Topology"], swiftSettings: swiftSettings),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerAdminTests", dependencies: ["BrokerAdmin", "RabbitMQ", "Topology"], swiftSettings: swiftSettings),
     ]
