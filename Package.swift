@@ -108,12 +108,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "WarrenTesting",
+            dependencies: [
+                "Warren", "BrokerAdmin", "RabbitMQ", "Postgres", "Topology",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "RabbitMQTests", dependencies: ["RabbitMQ"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WarrenTests",
             dependencies: [
-                "Warren", "BrokerAdmin", "RabbitMQ", "Postgres", "Topology",
+                "Warren", "WarrenTesting", "BrokerAdmin", "RabbitMQ", "Postgres", "Topology",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],

@@ -38,16 +38,13 @@ extension PayMethod {
         }
         let request = Payment.RegisterPayKind(requestId: command.requestId, payMethodId: payMethodId, kind: command.kind,
                                               numberLast4: card.last4)
-        do {
-            let reply = try await calls.call(request)
-            guard reply.registered else {
-                return PaymentAnswer(payMethodId: payMethodId, verdict: .refused(reason: reply.reason ?? "payment refused the payment kind"))
-            }
+        switch await calls.result(of: request) {
+        case .success(let reply) where reply.registered:
             return PaymentAnswer(payMethodId: payMethodId, verdict: .registered(card))
-        } catch let error as RPCError {
+        case .success(let reply):
+            return PaymentAnswer(payMethodId: payMethodId, verdict: .refused(reason: reply.reason ?? "payment refused the payment kind"))
+        case .failure(let error):
             return PaymentAnswer(payMethodId: payMethodId, verdict: .unavailable(reason: error.reasonForClient))
-        } catch {
-            return PaymentAnswer(payMethodId: payMethodId, verdict: .unavailable(reason: "payment could not be asked: \(error)"))
         }
     }
 

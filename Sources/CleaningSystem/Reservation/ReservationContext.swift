@@ -46,14 +46,13 @@ extension Reservation {
         let requestId = StableId.from(messageId: calls.envelope.messageId)
         let approval = Payment.ApprovePayment(requestId: requestId, requestDate: request.requestDate, place: request.place,
                                               price: request.price, payKind: request.payKind)
-        do {
-            let reply = try await calls.call(approval)
-            if reply.approved { return PaymentAnswer(requestId: requestId, verdict: .approved) }
+        switch await calls.result(of: approval) {
+        case .success(let reply) where reply.approved:
+            return PaymentAnswer(requestId: requestId, verdict: .approved)
+        case .success(let reply):
             return PaymentAnswer(requestId: requestId, verdict: .declined(reason: reply.reason ?? "payment declined"))
-        } catch let error as RPCError {
+        case .failure(let error):
             return PaymentAnswer(requestId: requestId, verdict: .unavailable(reason: error.reasonForClient))
-        } catch {
-            return PaymentAnswer(requestId: requestId, verdict: .unavailable(reason: "payment could not be asked: \(error)"))
         }
     }
 

@@ -1,3 +1,5 @@
+import Warren
+
 extension RPCError {
     /// The sentence a client reads in its 503 when a call to another context failed.
     var reasonForClient: String {

@@ -188,7 +188,7 @@ struct ContextFile {
             }
         }
 
-        // A delayed retry comes back through `<context>.requeue`, by its `x-retry-queue` header.
+        // A delayed retry comes back through `<context>.requeue`, by its `warren-retry-queue` header.
         for index in consumerQueues.indices where consumerQueues[index].retry != nil {
             let queue = consumerQueues[index]
             consumerQueues[index].bindings.append(Binding(

@@ -85,7 +85,7 @@ struct Backoff: Sendable {
     mutating func next() -> Duration {
         attempt += 1
         let ceiling = min(maximum, base * (1 << min(attempt, 16)))
-        let milliseconds = ceiling.components.seconds * 1000 + ceiling.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = ceiling.milliseconds
         return .milliseconds(Int64.random(in: milliseconds / 2...max(milliseconds / 2, milliseconds)))
     }
 }

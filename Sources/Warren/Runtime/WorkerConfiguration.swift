@@ -16,6 +16,8 @@ public struct WorkerConfiguration: Sendable {
     public var topologyDirectory = "topology"
     /// How often the outbox relay looks for unsent rows.
     public var relayInterval: Duration = .seconds(1)
+    /// When the circuit of an RPC target opens and how it recovers (`RPC_BREAKER_*`).
+    public var breaker = CircuitBreaker.Settings()
 
     public init(amqpURL: String, databaseURL: String) {
         self.amqpURL = amqpURL
@@ -57,6 +59,7 @@ public struct WorkerConfiguration: Sendable {
         if let value = try integer("SHUTDOWN_GRACE_SECONDS", 0...3600) { configuration.shutdownGrace = .seconds(value) }
         if let value = try integer("RELAY_INTERVAL_MS", 10...3_600_000) { configuration.relayInterval = .milliseconds(value) }
         if let value = environment["TOPOLOGY_DIR"], !value.isEmpty { configuration.topologyDirectory = value }
+        configuration.breaker = try CircuitBreaker.Settings.fromEnvironment(environment)
         return configuration
     }
 }
