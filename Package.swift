@@ -128,7 +128,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CleaningSystemTests", dependencies: ["CleaningSystem", "Warren", "Topology"], swiftSettings: swiftSettings),
+        // Unit tests of the cleaning system, and its scenarios against real servers (Scenarios/).
+        .testTarget(
+            name: "CleaningSystemTests",
+            dependencies: ["CleaningSystem", "Warren", "WarrenTesting", "BrokerAdmin", "Topology", "Postgres"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerAdminTests", dependencies: ["BrokerAdmin", "RabbitMQ", "Topology"], swiftSettings: swiftSettings),
     ]

@@ -18,7 +18,7 @@ public enum CleaningSystem {
 
     static func context(named name: String, settings: Settings) throws(Settings.Problem) -> BoundedContext? {
         switch name {
-        case "reservation": Reservation.context()
+        case "reservation": Reservation.context(settings: settings)
         case "payment": Payment.context(settings: settings)
         case "paymethod": try PayMethod.context(settings: settings)
         case "cleaning": Cleaning.context(settings: settings)

@@ -35,21 +35,22 @@ import Testing
     @Test func settingsComeFromTheEnvironmentAndNameTheBadVariable() throws {
         let settings = try Settings.fromEnvironment([
             "PAYMENT_LIMIT": "5000", "PAYMENT_APPROVAL_DELAY_MS": "400-620", "CLEANING_CAPACITY_PER_DAY": "2",
-            "PAYMETHOD_HASH_KEY": "0123456789abcdef0123",
+            "PAYMETHOD_HASH_KEY": "0123456789abcdef0123", "PAYMENT_DEADLINE_MS": "750",
         ])
         #expect(settings.paymentLimit == 5000)
         #expect(settings.approvalDelay == 400...620)
         #expect(settings.capacityPerDay == 2)
+        #expect(settings.paymentDeadline == .milliseconds(750))
         #expect(settings.cardHashKey == Array("0123456789abcdef0123".utf8))
         let delay = settings.drawApprovalDelay()
         #expect(delay >= .milliseconds(400) && delay <= .milliseconds(620))
 
         let defaults = try Settings.fromEnvironment([:])
-        #expect(defaults.paymentLimit == 1_000_000 && defaults.approvalDelay == 0...0 && defaults.cardHashKey == nil)
+        #expect(defaults.paymentLimit == 1_000_000 && defaults.approvalDelay == 0...0 && defaults.cardHashKey == nil && defaults.paymentDeadline == nil)
         #expect(defaults.drawApprovalDelay() == .zero)
 
         for (name, value) in [("PAYMENT_LIMIT", "-1"), ("PAYMENT_APPROVAL_DELAY_MS", "620-400"), ("PAYMENT_APPROVAL_DELAY_MS", "fast"),
-                              ("CLEANING_CAPACITY_PER_DAY", "many"), ("PAYMETHOD_HASH_KEY", "short")] {
+                              ("CLEANING_CAPACITY_PER_DAY", "many"), ("PAYMENT_DEADLINE_MS", "2s"), ("PAYMETHOD_HASH_KEY", "short")] {
             #expect {
                 _ = try Settings.fromEnvironment([name: value])
             } throws: { error in

@@ -44,7 +44,7 @@ extension PayMethod {
         case .success(let reply):
             return PaymentAnswer(payMethodId: payMethodId, verdict: .refused(reason: reply.reason ?? "payment refused the payment kind"))
         case .failure(let error):
-            return PaymentAnswer(payMethodId: payMethodId, verdict: .unavailable(reason: error.reasonForClient))
+            return PaymentAnswer(payMethodId: payMethodId, verdict: .unavailable(reason: error.reasonForClient(afterTimeout: "nothing is registered")))
         }
     }
 

@@ -3,9 +3,11 @@ import Warren
 
 extension Reservation {
     /// The reservation worker: `warren worker reservation`.
-    static func context() -> BoundedContext {
+    static func context(settings: Settings) -> BoundedContext {
         var context = BoundedContext("reservation", system: CleaningSystem.name, migrations: migrations)
-        context.on(RequestCleaning.self, before: askPayment) { request, answer, handling in
+        context.on(RequestCleaning.self, before: { request, calls in
+            await askPayment(request, deadline: settings.paymentDeadline, calls)
+        }) { request, answer, handling in
             try await store(request, answer, handling)
         }
         context.on(CancelCleaning.self) { command, handling in
@@ -42,17 +44,17 @@ extension Reservation {
         var verdict: Verdict
     }
 
-    @Sendable static func askPayment(_ request: RequestCleaning, _ calls: Calls) async -> PaymentAnswer {
+    static func askPayment(_ request: RequestCleaning, deadline: Duration?, _ calls: Calls) async -> PaymentAnswer {
         let requestId = StableId.from(messageId: calls.envelope.messageId)
         let approval = Payment.ApprovePayment(requestId: requestId, requestDate: request.requestDate, place: request.place,
                                               price: request.price, payKind: request.payKind)
-        switch await calls.result(of: approval) {
+        switch await calls.result(of: approval, deadline: deadline) {
         case .success(let reply) where reply.approved:
             return PaymentAnswer(requestId: requestId, verdict: .approved)
         case .success(let reply):
             return PaymentAnswer(requestId: requestId, verdict: .declined(reason: reply.reason ?? "payment declined"))
         case .failure(let error):
-            return PaymentAnswer(requestId: requestId, verdict: .unavailable(reason: error.reasonForClient))
+            return PaymentAnswer(requestId: requestId, verdict: .unavailable(reason: error.reasonForClient(afterTimeout: "the payment is voided, nothing is charged")))
         }
     }
 

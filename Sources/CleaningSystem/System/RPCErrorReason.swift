@@ -2,10 +2,12 @@ import Warren
 
 extension RPCError {
     /// The sentence a client reads in its 503 when a call to another context failed.
-    var reasonForClient: String {
+    /// `afterTimeout` says what became of a request that may or may not have been handled
+    /// (reservation: "the payment is voided, nothing is charged").
+    func reasonForClient(afterTimeout: String) -> String {
         switch self {
         case .timedOut(let target, let after):
-            "\(target) did not answer within \(after); the request was voided, nothing is charged: try again later"
+            "\(target) did not answer within \(after); \(afterTimeout): try again later"
         case .unavailable(let target, let reason):
             "\(target) is unavailable (\(reason)): try again later"
         case .rejected(let target, let reason):

@@ -9,6 +9,9 @@ public struct Settings: Sendable {
     /// `PAYMENT_APPROVAL_DELAY_MS`: an injected latency of every approval, `500` or a range
     /// `400-620` (uniformly drawn), for the circuit breaker scenario. 0 by default.
     public var approvalDelay: ClosedRange<Int> = 0...0
+    /// `PAYMENT_DEADLINE_MS`: how long reservation waits for payment's approval; nil keeps the
+    /// topology's `timeout` of `payment.ApprovePayment`.
+    public var paymentDeadline: Duration?
     /// `CLEANING_CAPACITY_PER_DAY`: cleaners available each day; 0 rejects every job.
     public var capacityPerDay = 3
     /// `PAYMETHOD_HASH_KEY`: the key of card numbers' HMAC-SHA256; required by paymethod.
@@ -37,6 +40,12 @@ public struct Settings: Sendable {
                 throw Problem(description: "PAYMENT_APPROVAL_DELAY_MS must be milliseconds (`500`) or a range (`400-620`) within 0...60000, got `\(value)`")
             }
             settings.approvalDelay = delay
+        }
+        if let value = text("PAYMENT_DEADLINE_MS") {
+            guard let milliseconds = Int(value), (10...600_000).contains(milliseconds) else {
+                throw Problem(description: "PAYMENT_DEADLINE_MS must be milliseconds in 10...600000, got `\(value)`")
+            }
+            settings.paymentDeadline = .milliseconds(milliseconds)
         }
         if let value = text("CLEANING_CAPACITY_PER_DAY") {
             guard let capacity = Int(value), (0...10_000).contains(capacity) else {
