@@ -120,24 +120,22 @@ actor CleaningFleet {
         try await harness.eventually(within: seconds, what, condition)
     }
 
-    /// Messages each replica of `name` has taken from `queue`, from the broker's per-channel
-    /// statistics (refreshed every few seconds).
+    /// Messages each consumer of `queue` (a replica) has taken, from the broker's per-channel
+    /// statistics (refreshed every few seconds; a consumer the broker has not described yet
+    /// counts 0).
     nonisolated func deliveriesPerConsumer(of queue: String) async throws -> [Int] {
-        struct Consumer: Decodable {
-            struct Named: Decodable { let name: String }
-            let queue: Named
-            let channel_details: Named
-        }
-        struct Channel: Decodable {
-            struct Stats: Decodable { let deliver_get: Int? }
-            let name: String
-            let message_stats: Stats?
-        }
         let api = try ManagementAPI(url: LiveHarness.managementURL)
-        let consumers: [Consumer] = try await api.get(ManagementAPI.path("consumers", harness.vhost))
-        let channels: [Channel] = try await api.get(ManagementAPI.path("vhosts", harness.vhost, "channels"))
-        return consumers.filter { $0.queue.name == queue }.map { consumer in
-            channels.first { $0.name == consumer.channel_details.name }?.message_stats?.deliver_get ?? 0
+        let consumers: [JSONValue] = try await api.get(ManagementAPI.path("consumers", harness.vhost))
+        let channels: [JSONValue] = try await api.get(ManagementAPI.path("vhosts", harness.vhost, "channels"))
+        var delivered: [String: Int] = [:]
+        for channel in channels {
+            if case .string(let name) = channel["name"], case .integer(let count) = channel["message_stats"]?["deliver_get"] {
+                delivered[name] = Int(count)
+            }
+        }
+        return consumers.filter { $0["queue"]?["name"] == .string(queue) }.map { consumer in
+            guard case .string(let channel) = consumer["channel_details"]?["name"] else { return 0 }
+            return delivered[channel] ?? 0
         }
     }
 }
