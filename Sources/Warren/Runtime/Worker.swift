@@ -76,7 +76,9 @@ public final class Worker: Service, Sendable {
             rpcConfiguration.breaker = configuration.breaker
             rpcClient = RPCClient(configuration: rpcConfiguration, fleet: fleet, caller: context.name, logger: logger)
         }
-        let rpcTask = rpcClient.map { client in Task { try await client.run() } }
+        // Detached, so it does not see the graceful shutdown: the lanes drain in-flight deliveries
+        // whose `before` steps still wait for replies; the client stops when `run` returns.
+        let rpcTask = rpcClient.map { client in Task.detached { try await client.run() } }
         defer { rpcTask?.cancel() }
 
         var backoff = Backoff(maximum: .seconds(10))
