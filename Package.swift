@@ -79,11 +79,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The cleaning service of issue 7: six bounded contexts, a folder each.
+        .target(
+            name: "CleaningSystem",
+            dependencies: ["Warren", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // The `warren` command.
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "CleaningSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,6 +126,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        // Unit tests of the cleaning system, and its scenarios against real servers (Scenarios/).
+        .testTarget(
+            name: "CleaningSystemTests",
+            dependencies: ["CleaningSystem", "Warren", "WarrenTesting", "BrokerAdmin", "Topology", "Postgres"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
