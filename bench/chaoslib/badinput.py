@@ -16,27 +16,37 @@ from collections import Counter
 import pika
 
 BAD_PREFIX = "chaos-bad-"
+POISON = b'{"requestId": '
 
 
 def consumed_types(topology_dir):
-    """{queue: [types]} from `queues: <name>: consumes: [...]` of topology/cleaning/*.yaml."""
+    """{queue: [types]} from topology/cleaning/*.yaml: each queue's `consumes` (inline or block
+    list), and `<context>.rpc` for a context's `rpc:` endpoints."""
     queues = {}
     for file in sorted(os.listdir(topology_dir)):
         if not file.endswith(".yaml") or file == "gateway.yaml":
             continue
-        section, queue = None, None
+        context, section, queue, in_consumes = file[:-len(".yaml")], None, None, False
         for line in open(os.path.join(topology_dir, file)):
             if re.match(r"^\S", line):
-                section = line.split(":")[0].strip()
+                section, queue, in_consumes = line.split(":")[0].strip(), None, False
                 continue
-            match = re.match(r"^  ([\w.-]+):\s*$", line)
-            if section == "queues" and match:
-                queue = match.group(1)
-                continue
-            match = re.match(r"^    consumes:\s*\[(.*)\]", line)
-            if section == "queues" and queue and match:
-                queues[queue] = [t.strip() for t in match.group(1).split(",") if t.strip()]
-    return queues
+            key = re.match(r"^  ([\w.-]+):", line)
+            if key and section == "rpc":
+                queues.setdefault(f"{context}.rpc", []).append(f"{context}.{key.group(1)}")
+            elif key and section == "queues":
+                queue, in_consumes = key.group(1), False
+                queues[queue] = []
+            inline = re.match(r"^    consumes:\s*\[(.*)\]", line)
+            if section == "queues" and queue and inline:
+                queues[queue] = [t.strip() for t in inline.group(1).split(",") if t.strip()]
+            elif section == "queues" and queue and re.match(r"^    consumes:\s*$", line):
+                in_consumes = True
+            elif in_consumes and re.match(r"^      - ", line):
+                queues[queue].append(line.strip()[2:].strip())
+            elif re.match(r"^    \S", line):
+                in_consumes = False
+    return {q: types for q, types in queues.items() if types}
 
 
 class Campaign:
@@ -148,26 +158,21 @@ class Campaign:
                 channel = connection.channel()
                 channel.confirm_delivery()
                 identifier = self.next_id("amqp-redelivered-poison")
-                channel.basic_publish("", queue, b'{"requestId": ', pika.BasicProperties(
+                channel.basic_publish("", queue, POISON, pika.BasicProperties(
                     message_id=identifier, correlation_id=identifier, type=types[0], content_type="application/json",
                     delivery_mode=2), mandatory=True)
-                taken = None
-                empty = 0
-                for _ in range(20000):   # what stands before it stays unacked and goes back too
-                    method, _, body = channel.basic_get(queue, auto_ack=False)
-                    if method is None:
-                        empty += 1
-                        if empty > 30:
-                            break
-                        time.sleep(0.1)
-                        continue
-                    if body == b'{"requestId": ':
-                        taken = method
-                        break
+                # A consumer, not basic.get: single-active-consumer quorum queues refuse basic.get.
+                # What stands before the poison stays unacked and goes back with it.
+                taken = []
+                channel.basic_qos(prefetch_count=5000)
+                channel.basic_consume(queue, lambda ch, method, props, body: taken.append(body == POISON), auto_ack=False)
+                deadline = time.monotonic() + 5
+                while not any(taken) and time.monotonic() < deadline:
+                    connection.process_data_events(time_limit=0.1)
                 channel.close()          # nothing acked: all back to the queue, redelivered
                 connection.close()
                 self.sent["amqp:redelivered-poison"] += 1
-                if taken is None:
+                if not any(taken):
                     self.problems.append(f"redelivered poison: could not take it back from {queue}")
             finally:
                 self.fleet.release(context)
@@ -190,4 +195,8 @@ class Campaign:
 
 def dead_letter_reason(message):
     headers = (message.get("properties") or {}).get("headers") or {}
-    return str(headers.get("x-death-reason") or headers.get("x-death-message") or "no reason header")
+    if headers.get("x-death-reason"):
+        return str(headers["x-death-reason"])
+    if headers.get("x-first-death-reason"):   # dead-lettered by the broker itself
+        return f"broker: {headers['x-first-death-reason']} in {headers.get('x-first-death-queue')}"
+    return "no reason header"

@@ -230,6 +230,11 @@ def check_broker(management, vhost, database, campaign):
         for message in management.peek(vhost, queue["name"], count=queue["messages"] + 10):
             kind = campaign.explain(message) if campaign else None
             reason = dead_letter_reason(message)
+            if kind is None and reason.startswith("broker: expired in ") and reason.endswith(".rpc"):
+                # An RPC request nobody took before its deadline (payment killed, slowed, or the
+                # broker restarting): the design lets it die in the queue; the queue's
+                # dead-letter exchange then keeps it in <context>.dead. Explained by the faults.
+                kind = "expired RPC request (fault)"
             ended[(queue["name"], kind or "UNEXPLAINED", reason)] += 1
             if kind is None:
                 props = message.get("properties") or {}

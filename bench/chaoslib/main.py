@@ -21,6 +21,7 @@ from .faults import Faults
 from .fleet import CONTEXTS, Fleet
 from .services import Database, Management, Servers, amqp_url_with_vhost
 
+STARTED_FLEETS = []   # stopped on the way out, whatever happened
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -82,6 +83,7 @@ def main():
                      PAYMETHOD_HASH_KEY="chaos-" + "k" * 32, CLEANING_CAPACITY_PER_DAY=str(args.capacity),
                      RELAY_INTERVAL_MS="500", LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"))
     fleet = Fleet(warren, fleet_env, log_dir, health_base, ingress_port, with_ingress=args.via == "http")
+    STARTED_FLEETS.append(fleet)
     started = time.monotonic()
     fleet.start()
     waiting = fleet.wait_ready(timeout=120)
@@ -226,4 +228,10 @@ def report(args, run, results, faults, campaign, dead, checks, sources, fleet, r
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        for started in STARTED_FLEETS:
+            if not started.stopping:
+                started.stop()
+    sys.exit(status)
