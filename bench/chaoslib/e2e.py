@@ -109,7 +109,7 @@ def main():
         wrk = json.loads(line[4:])
         waited, left = invariants.wait_for_quiescence(management, vhost, database, 300, log=log)
         sampling.set()
-        saga_seconds = time.monotonic() - load_started - (3 if not left else 0)   # the 3 quiet checks
+        saga_seconds = time.monotonic() - load_started - (8 if not left else 0)   # the 8 quiet checks
         sagas = int(database.value("SELECT count(*) FROM cleaning.cleans WHERE status IN ('CleaningConfirmed', 'CleaningCompleted', 'CleaningRejected')"))
         created = wrk["statuses"].get("201", 0)
         figures.update({

@@ -30,8 +30,8 @@ def backlog(management, vhost, database):
 
 
 def wait_for_quiescence(management, vhost, database, timeout, log=print):
-    """Waits until every queue but the dead-letter ones and every outbox is empty three checks
-    in a row, one second apart. Returns (seconds waited, what was left when it gave up or {})."""
+    """Waits until every queue but the dead-letter ones and every outbox is empty eight checks
+    in a row, one second apart (the management API's queue figures are up to 5 s old). Returns (seconds waited, what was left when it gave up or {})."""
     started = time.monotonic()
     quiet = 0
     left = {}
@@ -43,7 +43,7 @@ def wait_for_quiescence(management, vhost, database, timeout, log=print):
             queued, outbox = {"(unreadable)": str(error)}, {}
         left = {"queues": queued, "outboxes": outbox} if queued or outbox else {}
         quiet = quiet + 1 if not left else 0
-        if quiet >= 3:
+        if quiet >= 8:
             return time.monotonic() - started, {}
         if time.monotonic() - last_note > 10:
             last_note = time.monotonic()
@@ -227,7 +227,8 @@ def check_broker(management, vhost, database, campaign):
     for queue in management.queues(vhost):
         if not queue["name"].endswith(".dead") or not queue["messages"]:
             continue
-        for message in management.peek(vhost, queue["name"], count=queue["messages"] + 10):
+        # The queue's figure may be 5 s old: ask for far more than it says.
+        for message in management.peek(vhost, queue["name"], count=queue["messages"] * 2 + 1000):
             kind = campaign.explain(message) if campaign else None
             reason = dead_letter_reason(message)
             if kind is None and reason.startswith("broker: expired in ") and reason.endswith(".rpc"):
