@@ -43,15 +43,22 @@ class Faults:
 
     def start(self):
         self.started = time.monotonic()
-        killer = threading.Thread(target=self.kill_loop, daemon=True)
-        scheduled = threading.Thread(target=self.scheduled, daemon=True)
-        self.threads = [killer, scheduled]
-        for thread in self.threads:
+        self.server_lock = threading.Lock()    # one server restart at a time
+        self.threads = [threading.Thread(target=self.kill_loop, daemon=True)]
+        self.scheduled_threads = [threading.Thread(target=self.scheduled, args=item, daemon=True) for item in self.plan()]
+        for thread in self.threads + self.scheduled_threads:
             thread.start()
+
+    def wait_scheduled(self, timeout=600):
+        """Waits until every scheduled fault has been injected and undone (the load goes on
+        meanwhile: a slow broker restart must not push a fault past the end of the run)."""
+        deadline = time.monotonic() + timeout
+        for thread in self.scheduled_threads:
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
 
     def stop(self):
         self.stop_event.set()
-        for thread in self.threads:
+        for thread in self.threads + self.scheduled_threads:
             thread.join(timeout=120)
 
     def wait_until(self, at):
@@ -67,25 +74,26 @@ class Faults:
                 self.counts["sigkill_worker"] += 1
                 self.note(f"SIGKILL {name}")
 
-    def scheduled(self):
-        for at, what, action in self.plan():
-            if not self.wait_until(at):
-                return
-            try:
-                action()
-            except Exception as error:  # a fault that could not be injected is reported, not hidden
-                self.errors.append(f"{what}: {error}")
-                self.note(f"FAILED {what}: {error}")
+    def scheduled(self, at, what, action):
+        if not self.wait_until(at):
+            return
+        try:
+            action()
+        except Exception as error:  # a fault that could not be injected is reported, not hidden
+            self.errors.append(f"{what}: {error}")
+            self.note(f"FAILED {what}: {error}")
 
     def restart_rabbitmq(self):
-        self.note("RabbitMQ stopping")
-        took = self.servers.run("restart", "rabbitmq")
+        with self.server_lock:
+            self.note("RabbitMQ stopping")
+            took = self.servers.run("restart", "rabbitmq")
         self.counts["rabbitmq_restart"] += 1
         self.note(f"RabbitMQ back ({took:.1f}s)")
 
     def restart_postgres(self):
-        self.note("PostgreSQL stopping")
-        took = self.servers.run("restart", "postgres")
+        with self.server_lock:
+            self.note("PostgreSQL stopping")
+            took = self.servers.run("restart", "postgres")
         self.counts["postgres_restart"] += 1
         self.note(f"PostgreSQL back ({took:.1f}s)")
 
@@ -93,7 +101,6 @@ class Faults:
         self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=self.slow_payment_ms)
         self.counts["slow_payment"] += 1
         self.note(f"payment restarted with PAYMENT_APPROVAL_DELAY_MS={self.slow_payment_ms}")
-        if self.stop_event.wait(seconds):
-            pass
+        time.sleep(seconds)
         self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=None)
         self.note("payment restarted without delay")

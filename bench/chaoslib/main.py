@@ -134,6 +134,8 @@ def main():
     remaining = args.duration - (time.monotonic() - load_started)
     if remaining > 0:
         time.sleep(remaining)
+    if not args.no_faults:
+        faults.wait_scheduled()
     driver.stop()
     faults.stop()
     load_seconds = time.monotonic() - load_started
@@ -200,8 +202,15 @@ def report(args, run, results, faults, campaign, dead, checks, sources, fleet, r
             http.setdefault(kind, {})[str(status)] = count
         for kind, statuses in http.items():
             print(f"  HTTP {kind:22} -> {statuses}", file=out)
+    found = {}
     for (queue, kind, reason), count in sorted(dead.items()):
         print(f"  dead letter {queue:32} {kind:28} x{count}  {reason}", file=out)
+        found[kind] = found.get(kind, 0) + count
+    for key, count in sorted(campaign.sent.items()):
+        if key.startswith("amqp:"):
+            kind = "amqp-" + key[len("amqp:"):]
+            print(f"  AMQP {kind:28} sent {count:3}, in a dead-letter queue {found.get(kind, 0):3}"
+                  + ("" if found.get(kind, 0) >= count else "  <- the rest not found (see the workers' logs)"), file=out)
     violations = 0
     for name, found in checks.items():
         violations += len(found)
