@@ -254,11 +254,13 @@ public final class RPCClient: Service, Sendable {
             if let failure = Self.failure(of: reply, target: endpoint.context) { throw failure }
             return reply
         case .deadlinePassed, .connectionLost(published: true):
-            metrics.call(target: endpoint.context, outcome: "timed_out", duration: ContinuousClock.now - started)
+            let waited = ContinuousClock.now - started
+            metrics.call(target: endpoint.context, outcome: "timed_out", duration: waited)
             if route == .publish, let compensation = Compensation(for: endpoint, request: body, envelope: envelope, fleet: fleet) {
                 sendInBackground(compensation)
             }
-            throw .timedOut(target: endpoint.context, after: deadline)
+            // A lost connection ends the wait early: the error says how long it really lasted.
+            throw .timedOut(target: endpoint.context, after: answer.isDeadline ? deadline : waited)
         case .connectionLost(published: false):
             metrics.call(target: endpoint.context, outcome: "unavailable", duration: ContinuousClock.now - started)
             throw .unavailable(target: endpoint.context, reason: "the connection to the broker was lost before the request was sent")
@@ -280,6 +282,11 @@ public final class RPCClient: Service, Sendable {
         case deadlinePassed
         case connectionLost(published: Bool)
         case failed(RPCError)
+
+        var isDeadline: Bool {
+            if case .deadlinePassed = self { return true }
+            return false
+        }
     }
 
     /// Publishes a request with `reply_to` and waits for its reply, within the target's breaker.
