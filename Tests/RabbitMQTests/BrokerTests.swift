@@ -261,7 +261,8 @@ import Testing
         for _ in 0..<100 where ConnectionCore.liveThreads.load(ordering: .relaxed) > threadsBefore {
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(ConnectionCore.liveThreads.load(ordering: .relaxed) == threadsBefore, "the connection thread is still running")
+        // At most as many as before: connections of tests running in parallel may end meanwhile.
+        #expect(ConnectionCore.liveThreads.load(ordering: .relaxed) <= threadsBefore, "the connection thread is still running")
         // The broker is healthy again for the tests that follow.
         let again = try await Broker.connect()
         try await again.close()
