@@ -13,6 +13,9 @@ final class Session {
     private var preparedStatements: [String: String] = [:]
     /// Set when libpq reports `CONNECTION_BAD`: later calls fail fast instead of touching the socket.
     private(set) var isLost = false
+    /// A transaction was begun but `BEGIN` not sent yet: it travels with the transaction's first
+    /// statement, in the same round trip (see `beginLazily`).
+    private var beginPending = false
 
     init(configuration: PostgresConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -45,6 +48,7 @@ final class Session {
     func reset() throws {
         guard let connection else { throw PostgresError.closed }
         preparedStatements.removeAll()
+        beginPending = false
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else {
             isLost = true
@@ -83,6 +87,38 @@ final class Session {
         }
     }
 
+    // MARK: Transactions
+
+    /// Starts a transaction without a round trip of its own: `BEGIN` is sent with the first
+    /// statement that follows, in one round trip (as pgjdbc does). A single-row transaction then
+    /// costs two round trips, not three. Fails at once, as `BEGIN` would, when the connection is
+    /// closed or known to be lost.
+    func beginLazily() throws {
+        guard connection != nil else { throw PostgresError.closed }
+        if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
+        beginPending = true
+    }
+
+    /// Ends the transaction with `COMMIT`; returns false when the server rolled it back instead
+    /// (a statement in it had failed). A transaction that ran no statement has nothing to commit
+    /// and costs no round trip.
+    func commit() throws -> Bool {
+        if beginPending {
+            beginPending = false
+            return true
+        }
+        return try execute("COMMIT", parameters: [], prepared: false).commandTag == "COMMIT"
+    }
+
+    /// Ends the transaction with `ROLLBACK` (nothing to send when no statement ran in it).
+    func rollback() throws {
+        if beginPending {
+            beginPending = false
+            return
+        }
+        _ = try execute("ROLLBACK", parameters: [], prepared: false)
+    }
+
     // MARK: Statements
 
     /// Runs one statement with text-format parameters (`nil` is SQL NULL) and returns its rows.
@@ -91,6 +127,10 @@ final class Session {
     func execute(_ sql: String, parameters: [String?], prepared: Bool) throws -> PostgresRows {
         guard let connection else { throw PostgresError.closed }
         if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
+        if beginPending {
+            beginPending = false
+            return try executeAfterBegin(sql, parameters: parameters, prepared: prepared, connection: connection)
+        }
 
         let result: OpaquePointer? = try withParameterPointers(parameters) { values in
             let count = Int32(parameters.count)
@@ -105,6 +145,63 @@ final class Session {
             return PQexecParams(connection, sql, count, nil, values, nil, nil, 0)
         }
         return try rows(from: result)
+    }
+
+    /// `BEGIN` and the transaction's first statement in one round trip. A statement without
+    /// parameters goes as one simple query `BEGIN;<sql>` (several statements stay allowed); any
+    /// other goes through libpq's pipeline mode: BEGIN, the statement and one Sync, then both
+    /// results. Either way the server runs BEGIN first, so the statement is inside the transaction,
+    /// and an error in BEGIN is reported before the statement's.
+    private func executeAfterBegin(
+        _ sql: String, parameters: [String?], prepared: Bool, connection: OpaquePointer
+    ) throws -> PostgresRows {
+        if parameters.isEmpty && !prepared {
+            return try rows(from: PQexec(connection, "BEGIN;" + sql))
+        }
+        let name = prepared ? try statementName(for: sql, parameterCount: Int32(parameters.count), connection: connection) : nil
+        guard PQenterPipelineMode(connection) == 1 else {
+            _ = try rows(from: PQexec(connection, "BEGIN"))
+            return try execute(sql, parameters: parameters, prepared: prepared)
+        }
+        let sent = PQsendQueryParams(connection, "BEGIN", 0, nil, nil, nil, nil, 0) == 1
+            && withParameterPointers(parameters) { values in
+                let count = Int32(parameters.count)
+                if let name { return PQsendQueryPrepared(connection, name, count, values, nil, nil, 0) }
+                return PQsendQueryParams(connection, sql, count, nil, values, nil, nil, 0)
+            } == 1
+            && PQpipelineSync(connection) == 1
+        // The results in order, up to the Sync's. A NULL ends each statement's results; more NULLs
+        // in a row than statements sent means nothing more is coming (a broken connection).
+        var results: [OpaquePointer] = []
+        var nulls = 0
+        while sent {
+            guard let result = PQgetResult(connection) else {
+                nulls += 1
+                if nulls > 2 || PQstatus(connection) == CONNECTION_BAD { break }
+                continue
+            }
+            nulls = 0
+            if PQresultStatus(result) == PGRES_PIPELINE_SYNC {
+                PQclear(result)
+                break
+            }
+            results.append(result)
+        }
+        let exited = PQexitPipelineMode(connection) == 1
+        results.dropFirst(2).forEach { PQclear($0) }
+        let statement = results.count > 1 ? results[1] : nil
+        do {
+            // BEGIN's own failure explains the statement's (which the server then skipped).
+            _ = try rows(from: results.first)
+        } catch {
+            if let statement { PQclear(statement) }
+            throw error
+        }
+        guard exited else {
+            if let statement { PQclear(statement) }
+            throw lostError(message: "libpq could not leave pipeline mode: \(lastErrorMessage())")
+        }
+        return try rows(from: statement)
     }
 
     private func statementName(for sql: String, parameterCount: Int32, connection: OpaquePointer) throws -> String {

@@ -18,6 +18,15 @@ public final class Connection: Sendable {
     /// False once the connection has ended, for whatever reason.
     public var isOpen: Bool { !core.isTerminated }
 
+    /// The connection's thread as a task executor. A consuming loop run under
+    /// `withTaskExecutorPreference(connection.taskExecutor) { ... }` receives its deliveries and
+    /// sends its acks on that thread, with no thread switch per batch or per ack: one thread does
+    /// the work of two, as a single-threaded C consumer does. Only for short, non-blocking code
+    /// (e.g. handing each delivery on to other tasks): while it runs, the connection reads no
+    /// frames and sends no heartbeats; `await` freely, it frees the thread.
+    @available(macOS 15, iOS 18, tvOS 18, watchOS 11, *)
+    public var taskExecutor: any TaskExecutor { core }
+
     private init(core: ConnectionCore) {
         self.core = core
     }

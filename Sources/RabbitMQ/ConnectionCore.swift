@@ -22,8 +22,15 @@ final class ConnectionCore: @unchecked Sendable {
     /// Connection threads alive in this process: tests check that an ended connection leaves none behind.
     static let liveThreads = Atomic<Int>(0)
 
+    /// What other threads hand the connection thread: a call to make, or a task to run (a task
+    /// that prefers this thread as its executor, see `Connection.taskExecutor`).
+    private enum Work {
+        case call(Job)
+        case task(UnownedJob)
+    }
+
     private struct Inbox {
-        var jobs: [Job] = []
+        var jobs: [Work] = []
         /// A byte is in the wake-up pipe that the connection thread has not read yet.
         var wakePending = false
         /// The connection thread is in (or about to enter) a `poll` that may block: only then do
@@ -95,9 +102,18 @@ final class ConnectionCore: @unchecked Sendable {
 
     /// Queues a job for the connection thread; returns the termination error if the connection is gone.
     func submit(_ job: @escaping Job) -> RabbitMQError? {
+        hand(.call(job))
+    }
+
+    /// Queues a task's job for the connection thread; false once the connection is gone.
+    func submit(task job: UnownedJob) -> Bool {
+        hand(.task(job)) == nil
+    }
+
+    private func hand(_ work: Work) -> RabbitMQError? {
         inbox.withLock { box -> RabbitMQError? in
             if let error = box.terminated { return error }
-            box.jobs.append(job)
+            box.jobs.append(work)
             if box.sleeping && !box.wakePending {
                 box.wakePending = true
                 // Written under the lock so the pipe cannot be closed between the check and the write.
@@ -287,7 +303,7 @@ final class ConnectionCore: @unchecked Sendable {
     }
 
     /// Jobs taken from the inbox by swapping arrays, so neither side allocates in the steady state.
-    private var runningJobs: [Job] = []
+    private var runningJobs: [Work] = []
 
     private func runJobs() {
         inbox.withLock { box in
@@ -295,8 +311,19 @@ final class ConnectionCore: @unchecked Sendable {
             swap(&box.jobs, &runningJobs)
         }
         guard !runningJobs.isEmpty else { return }
-        for job in runningJobs { job(self) }
+        for work in runningJobs {
+            switch work {
+            case .call(let job): job(self)
+            case .task(let job): runTask(job)
+            }
+        }
         runningJobs.removeAll(keepingCapacity: true)
+    }
+
+    private func runTask(_ job: UnownedJob) {
+        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, *) {
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
     }
 
     /// One read: at most a byte or two are ever in the pipe (see `Inbox.wakePending`); should more
@@ -473,5 +500,18 @@ enum Clock {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}
+
+/// The connection thread as a task executor: a task that prefers it runs between frames on this
+/// thread, so its deliveries reach it and its acks reach the socket without a thread switch.
+@available(macOS 15, iOS 18, tvOS 18, watchOS 11, *)
+extension ConnectionCore: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if !submit(task: job) {
+            // The connection has ended and its thread is gone: the task must still run somewhere.
+            globalConcurrentExecutor.enqueue(job)
+        }
     }
 }

@@ -135,6 +135,59 @@ struct ConnectionTests {
         }
     }
 
+    // BEGIN travels with a transaction's first statement (pipeline mode, or `BEGIN;` in front of
+    // a statement without parameters): these check that the statement really runs inside the
+    // transaction and that its errors come back as if BEGIN had been a round trip of its own.
+
+    @Test func everyFirstStatementKindRunsInsideTheTransaction() async throws {
+        try await TestDatabase.withTable("first") { connection, table in
+            try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY)")
+            // With parameters, prepared, and plain SQL text (several statements allowed there).
+            let firsts: [(PostgresConnection) async throws -> Void] = [
+                { try await $0.execute("INSERT INTO \(unescaped: table) VALUES (\(1))") },
+                { try await $0.execute("INSERT INTO \(unescaped: table) VALUES (\(2))", prepared: true) },
+                { try await $0.execute("INSERT INTO \(unescaped: table) VALUES (3); INSERT INTO \(unescaped: table) VALUES (4)") },
+            ]
+            for first in firsts {
+                await #expect(throws: BodyFailed.self) {
+                    try await connection.withTransaction { transaction in
+                        try await first(transaction)
+                        // Outside a transaction block, the INSERT's transaction would have ended with it.
+                        let open = try await transaction.query("SELECT txid_current_if_assigned() IS NOT NULL")
+                        #expect(try open[0].decode(Bool.self, at: 0), "the first statement's transaction is still open")
+                        throw BodyFailed()
+                    }
+                }
+            }
+            let count = try await connection.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int.self, at: 0)
+            #expect(count == 0, "every first statement was rolled back with its transaction")
+        }
+    }
+
+    @Test func failingFirstStatementReportsItsErrorAndLeavesTheConnectionUsable() async throws {
+        try await TestDatabase.withTable("firstfails") { connection, table in
+            try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY)")
+            try await connection.execute("INSERT INTO \(unescaped: table) VALUES (\(1))")
+            for prepared in [false, true] {
+                await #expect {
+                    try await connection.withTransaction { transaction in
+                        try await transaction.execute("INSERT INTO \(unescaped: table) VALUES (\(1))", prepared: prepared)
+                    }
+                } throws: { error in
+                    (error as? PostgresError)?.sqlState == "23505"
+                }
+                let inserted = try await connection.withTransaction { transaction in
+                    try await transaction.execute("INSERT INTO \(unescaped: table) VALUES (\(prepared ? 3 : 2))", prepared: prepared)
+                }
+                #expect(inserted == 1, "the next transaction commits")
+            }
+            let empty: Int = try await connection.withTransaction { _ in 42 }
+            #expect(empty == 42, "a transaction without statements returns its value")
+            let count = try await connection.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int.self, at: 0)
+            #expect(count == 3)
+        }
+    }
+
     @Test func uniqueViolationCarriesSQLStateAndConstraint() async throws {
         try await TestDatabase.withTable("unique") { connection, table in
             try await connection.execute("CREATE TABLE \(unescaped: table) (id int CONSTRAINT \(unescaped: table)_once PRIMARY KEY)")

@@ -18,7 +18,19 @@ enum AMQPBench {
         if arguments[0] == "amqp-publish" {
             result = try await publish(on: channel, queue: queue, count: count, batch: options.int("batch", 1000), size: options.int("size", 32))
         } else {
-            result = try await consume(on: channel, queue: queue, count: count, prefetch: options.int("prefetch", 100), ackEvery: options.int("ack-every", 50))
+            let (prefetch, ackEvery) = (options.int("prefetch", 100), options.int("ack-every", 50))
+            // `thread` (as pg-insert's default): the consuming loop prefers the connection's thread
+            // (Connection.taskExecutor), one thread like the C consumer; `pool`: it runs on the
+            // cooperative pool, and each batch and each ack crosses between two threads.
+            switch options.string("mode", "thread") {
+            case "thread":
+                result = try await withTaskExecutorPreference(connection.taskExecutor) {
+                    try await consume(on: channel, queue: queue, count: count, prefetch: prefetch, ackEvery: ackEvery)
+                }
+            case "pool":
+                result = try await consume(on: channel, queue: queue, count: count, prefetch: prefetch, ackEvery: ackEvery)
+            case let other: throw AMQPBenchError("--mode takes thread or pool, not \(other)")
+            }
         }
         try await connection.close()
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
@@ -62,4 +74,9 @@ enum AMQPBench {
         try await consumer.cancel()
         return ["mode": "consume", "messages": received, "seconds": elapsed, "per_s": Double(received) / elapsed]
     }
+}
+
+struct AMQPBenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -2,18 +2,20 @@ import Foundation
 import Logging
 import Postgres
 
-/// `pg-insert`: N single-row insert transactions, each BEGIN, INSERT, COMMIT as three calls, the
-/// shape of the worker's inbox write; the C reference in bench/ sends the same three statements.
+/// `pg-insert`: N single-row insert transactions, each BEGIN, INSERT, COMMIT, the shape of the
+/// worker's inbox write; the C reference in bench/ sends the same three statements.
 ///
 ///     WarrenBench pg-insert --url URL --count N [--table T] [--prepared] [--mode thread|transaction|pool]
 ///
-/// Every mode sends BEGIN, the INSERT and COMMIT as three round trips; they differ in where the
-/// Swift code between them runs, to measure what thread hops cost:
+/// `withTransaction` sends BEGIN together with the INSERT (two round trips; the C reference, one
+/// statement per `PQexec`/`PQexecParams`, takes three). The modes differ in where the Swift code
+/// between the statements runs, to measure what thread hops cost:
 /// - `thread` (default): the loop runs on the connection's thread (a task executor preference),
 ///   as a worker that drives its connection does: no hop at all;
 /// - `transaction`: the loop runs on the cooperative pool and each `withTransaction` hops to the
 ///   connection's thread and back: two hops per transaction;
-/// - `pool`: three separate `execute` calls from the pool: two hops per statement.
+/// - `pool`: three separate `execute` calls from the pool, three round trips as in C: two hops
+///   per statement.
 /// `--prepared` runs the INSERT as a cached prepared statement (PQexecPrepared) instead of PQexecParams.
 enum PostgresBench {
     static func run(_ arguments: [String]) async throws {
@@ -29,7 +31,7 @@ enum PostgresBench {
     private static func measure(_ arguments: [String]) async throws {
         var url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgres://warren:warren@127.0.0.1:5432/warren"
         var count = 10_000
-        var table = "bench_pg_insert"
+        var table = "bench_swift_insert"
         var prepared = false
         var mode = Mode.thread
         var remaining = arguments.dropFirst()[...]
@@ -59,9 +61,12 @@ enum PostgresBench {
         let connection = try await PostgresConnection.connect(
             PostgresConfiguration(url: url), logger: Logger(label: "warren.bench.postgres")
         )
+        // As bench/c/pg_bench.c: a fresh table each run (an ever-growing one would slow only this
+        // side), the same 32-byte payload, and the row count checked afterwards, outside the timing.
         try await connection.execute("CREATE TABLE IF NOT EXISTS \(unescaped: table) (id bigserial PRIMARY KEY, payload text)")
+        try await connection.execute("TRUNCATE \(unescaped: table) RESTART IDENTITY")
         let insert = "INSERT INTO \(table) (payload) VALUES ($1)"
-        let payload = "payload"
+        let payload = "0123456789abcdef0123456789abcdef"
 
         let clock = ContinuousClock()
         let start = clock.now
@@ -85,7 +90,9 @@ enum PostgresBench {
             }
         }
         let elapsed = clock.now - start
+        let rows = try await connection.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int.self, at: 0)
         await connection.close()
+        guard rows == count else { throw BenchError("expected \(count) rows in \(table), found \(rows)") }
 
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let perSecond = Double(count) / seconds
