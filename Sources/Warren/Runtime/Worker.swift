@@ -168,7 +168,7 @@ public final class Worker: Service, Sendable {
             metrics.connected(true)
             logger.info("worker ready", metadata: ["queues": "\(queues.map(\.name).joined(separator: ","))", "lanes": "\(lanes.count)"])
 
-            let end = await intake(consumers, lanes: lanes, connections: [consuming, publishing])
+            let end = await intake(consumers, lanes: lanes, consuming: consuming, connections: [consuming, publishing])
             state.setReady(false, reason: "consumers stopped; finishing in-flight deliveries")
             // No more work comes in: let the lanes finish what they hold, within the grace period.
             // The relay stops only after them: it deletes the rows their last deliveries confirmed.
@@ -215,10 +215,11 @@ public final class Worker: Service, Sendable {
 
     /// Feeds deliveries to lanes until a graceful shutdown (consumers cancelled, buffered
     /// deliveries still handed on) or until a connection or consumer is lost.
-    private func intake(_ consumers: [(Consumer, Topology.Queue)], lanes: [Lane], connections: [Connection]) async -> SessionEnd {
+    private func intake(_ consumers: [(Consumer, Topology.Queue)], lanes: [Lane], consuming: Connection,
+                        connections: [Connection]) async -> SessionEnd {
         await withTaskGroup(of: SessionEnd?.self) { group in
             for (consumer, queue) in consumers {
-                group.addTask { await self.dispatch(consumer, queue: queue, to: lanes) }
+                group.addTask { await self.dispatch(consumer, queue: queue, to: lanes, executor: consuming.taskExecutor) }
             }
             group.addTask {
                 do {
@@ -258,10 +259,13 @@ public final class Worker: Service, Sendable {
     }
 
     /// Returns nil when the consumer ends; a thrown error (channel or connection lost) is logged.
-    private func dispatch(_ consumer: Consumer, queue: Topology.Queue, to lanes: [Lane]) async -> SessionEnd? {
+    private func dispatch(_ consumer: Consumer, queue: Topology.Queue, to lanes: [Lane], executor: any TaskExecutor) async -> SessionEnd? {
         do {
-            for try await delivery in consumer {
-                lane(for: delivery, queue: queue, among: lanes).enqueue(Lane.Work(delivery: delivery, queue: queue))
+            // On the consuming connection's own thread: deliveries arrive with no thread hop.
+            try await withTaskExecutorPreference(executor) {
+                for try await delivery in consumer {
+                    lane(for: delivery, queue: queue, among: lanes).enqueue(Lane.Work(delivery: delivery, queue: queue))
+                }
             }
         } catch {
             logger.warning("consumer ended", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
