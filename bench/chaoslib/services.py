@@ -88,6 +88,20 @@ class Database:
         parts = urllib.parse.urlsplit(self.url)
         return Database(urllib.parse.urlunsplit(parts._replace(path="/" + name)))
 
+    def as_user(self, user, password):
+        parts = urllib.parse.urlsplit(self.url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        netloc = f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}@{host}"
+        return Database(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))
+
+    def ensure_reader(self, role="warren_reader", password="warren_reader"):
+        """The read-only role the ingress logs in as (README, "The read-only role"), created
+        once per cluster if missing, with the password the tests use; idempotent, and safe
+        beside another tool creating it at the same moment. Returns this database as that role."""
+        self.execute(f"DO $$ BEGIN CREATE ROLE {role} LOGIN PASSWORD '{password}'; "
+                     "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
+        return self.as_user(role, password)
+
     def execute(self, sql, timeout=60):
         done = subprocess.run(["psql", self.url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql],
                               capture_output=True, text=True, timeout=timeout)
