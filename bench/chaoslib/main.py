@@ -18,7 +18,7 @@ from .amqp_client import AMQPClient
 from .badinput import Campaign
 from .driver import Client, Driver, percentile
 from .faults import Faults
-from .fleet import CONTEXTS, Fleet
+from .fleet import CONTEXTS, Fleet, free_ports
 from .services import Database, Management, Servers, amqp_url_with_vhost
 
 STARTED_FLEETS = []   # stopped on the way out, whatever happened
@@ -61,8 +61,10 @@ def main():
     log_dir = os.path.join(ROOT, ".local", "chaos", run)
     amqp_url = amqp_url_with_vhost(env["AMQP_URL"], vhost)
     database = admin_db.with_name(db_name)
-    health_base = int(os.environ.get("CHAOS_HEALTH_PORT", "19712"))
-    ingress_port = int(os.environ.get("CHAOS_INGRESS_PORT", "18712"))
+    picked = free_ports(len(CONTEXTS) + 1)
+    health_ports = ([int(os.environ["CHAOS_HEALTH_PORT"]) + i for i in range(len(CONTEXTS))]
+                    if os.environ.get("CHAOS_HEALTH_PORT") else picked[:len(CONTEXTS)])
+    ingress_port = int(os.environ.get("CHAOS_INGRESS_PORT") or picked[-1])
 
     has_ingress = subprocess.run([warren, "ingress", "--help"], capture_output=True).returncode == 0
     if args.via == "http" and not has_ingress:
@@ -91,7 +93,7 @@ def main():
                      TOPOLOGY_DIR=os.path.join(ROOT, "topology"),
                      PAYMETHOD_HASH_KEY="chaos-" + "k" * 32, CLEANING_CAPACITY_PER_DAY=str(args.capacity),
                      RELAY_INTERVAL_MS="500", LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"))
-    fleet = Fleet(warren, fleet_env, log_dir, health_base, ingress_port, with_ingress=args.via == "http")
+    fleet = Fleet(warren, fleet_env, log_dir, health_ports, ingress_port, with_ingress=args.via == "http")
     STARTED_FLEETS.append(fleet)
     started = time.monotonic()
     fleet.start()
