@@ -21,7 +21,10 @@ class Servers:
 
     def run(self, *args, check=True):
         started = time.monotonic()
-        done = subprocess.run([self.script, *args], capture_output=True, text=True)
+        # A restarted server must come back on the ports the fleet was given, or fail: never
+        # on the next free one (scripts/test sets WARREN_PICK_FREE_PORTS=1 for its first start).
+        done = subprocess.run([self.script, *args], capture_output=True, text=True,
+                              env=dict(os.environ, WARREN_PICK_FREE_PORTS="0"))
         if check and done.returncode != 0:
             raise RuntimeError(f"scripts/servers {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return time.monotonic() - started
