@@ -114,7 +114,10 @@ class Campaign:
         """(kind, body, properties-maker) for one queue."""
         context = queue.split(".")[0]
         valid_type = types[0]
-        huge = json.dumps({"requestId": 1, "pad": "x" * (2 * 1024 * 1024)}).encode()
+        # Huge AND invalid (requestId of the wrong type): with a valid requestId the body is a
+        # well-formed payment.VoidPayment (unknown members are ignored), which the worker rightly
+        # handles, voiding a real request's payment, instead of dead-lettering it.
+        huge = json.dumps({"requestId": "huge", "pad": "x" * (2 * 1024 * 1024)}).encode()
 
         def props(identifier, type_=valid_type, content_type="application/json"):
             return pika.BasicProperties(message_id=identifier, correlation_id=identifier, type=type_,

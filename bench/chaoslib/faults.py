@@ -43,7 +43,7 @@ class Faults:
 
     def start(self):
         self.started = time.monotonic()
-        self.server_lock = threading.Lock()    # one server restart at a time
+        self.server_lock = threading.Lock()    # one server restart (or the slow payment) at a time
         self.threads = [threading.Thread(target=self.kill_loop, daemon=True)]
         self.scheduled_threads = [threading.Thread(target=self.scheduled, args=item, daemon=True) for item in self.plan()]
         for thread in self.threads + self.scheduled_threads:
@@ -98,9 +98,13 @@ class Faults:
         self.note(f"PostgreSQL back ({took:.1f}s)")
 
     def slow_payment(self, seconds):
-        self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=self.slow_payment_ms)
-        self.counts["slow_payment"] += 1
-        self.note(f"payment restarted with PAYMENT_APPROVAL_DELAY_MS={self.slow_payment_ms}")
-        time.sleep(seconds)
-        self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=None)
-        self.note("payment restarted without delay")
+        # Under the servers' lock: a slow payment worker behind a broker that is down (a restart
+        # took up to 26 s here) would show nothing, so it waits for the restart to end, and the
+        # next restart waits for it.
+        with self.server_lock:
+            self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=self.slow_payment_ms)
+            self.counts["slow_payment"] += 1
+            self.note(f"payment restarted with PAYMENT_APPROVAL_DELAY_MS={self.slow_payment_ms}")
+            time.sleep(seconds)
+            self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=None)
+            self.note("payment restarted without delay")

@@ -5,12 +5,28 @@ faults can SIGKILL any of them, hold one down, or restart one with other setting
 import os
 import random
 import signal
+import socket
 import subprocess
 import threading
 import time
 import urllib.request
 
 CONTEXTS = ["reservation", "payment", "cleaning", "paymethod", "message", "dashboard"]
+
+
+def free_ports(count):
+    """`count` distinct TCP ports free on 127.0.0.1 right now (the kernel's picks): runs in other
+    checkouts of this machine, e.g. two scripts/test at once, must not meet on fixed ports."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class Process:
@@ -34,7 +50,7 @@ class Process:
 
 
 class Fleet:
-    def __init__(self, warren, environment, log_dir, health_base, ingress_port, with_ingress=True):
+    def __init__(self, warren, environment, log_dir, health_ports, ingress_port, with_ingress=True):
         self.warren = warren
         self.log_dir = log_dir
         self.lock = threading.Lock()
@@ -42,11 +58,11 @@ class Fleet:
         self.processes = {}
         os.makedirs(log_dir, exist_ok=True)
         for index, context in enumerate(CONTEXTS):
-            env = dict(environment, HEALTH_PORT=str(health_base + index))
-            self.processes[context] = Process(context, ["worker", context], env, health_base + index,
+            env = dict(environment, HEALTH_PORT=str(health_ports[index]))
+            self.processes[context] = Process(context, ["worker", context], env, health_ports[index],
                                               os.path.join(log_dir, f"{context}.log"))
         if with_ingress:
-            env = dict(environment, INGRESS_PORT=str(ingress_port))
+            env = dict(environment, INGRESS_HOST="127.0.0.1", INGRESS_PORT=str(ingress_port))
             self.processes["ingress"] = Process("ingress", ["ingress", "cleaning"], env, ingress_port,
                                                 os.path.join(log_dir, "ingress.log"))
         self.watcher = threading.Thread(target=self._watch, daemon=True)

@@ -19,6 +19,7 @@ REJECTED = "CleaningRejected"
 COMPLETED = "CleaningCompleted"
 CARD_REGISTERED = "PaymentKindRegistered"
 CARD_CONFIRMED = "PayKindChangeConfirmed"
+EXPIRED_RPC = "expired RPC request (fault)"
 
 
 def backlog(management, vhost, database):
@@ -235,7 +236,7 @@ def check_broker(management, vhost, database, campaign):
                 # An RPC request nobody took before its deadline (payment killed, slowed, or the
                 # broker restarting): the design lets it die in the queue; the queue's
                 # dead-letter exchange then keeps it in <context>.dead. Explained by the faults.
-                kind = "expired RPC request (fault)"
+                kind = EXPIRED_RPC
             ended[(queue["name"], kind or "UNEXPLAINED", reason)] += 1
             if kind is None:
                 props = message.get("properties") or {}

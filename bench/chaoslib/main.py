@@ -18,7 +18,7 @@ from .amqp_client import AMQPClient
 from .badinput import Campaign
 from .driver import Client, Driver, percentile
 from .faults import Faults
-from .fleet import CONTEXTS, Fleet
+from .fleet import CONTEXTS, Fleet, free_ports
 from .services import Database, Management, Servers, amqp_url_with_vhost
 
 STARTED_FLEETS = []   # stopped on the way out, whatever happened
@@ -61,8 +61,10 @@ def main():
     log_dir = os.path.join(ROOT, ".local", "chaos", run)
     amqp_url = amqp_url_with_vhost(env["AMQP_URL"], vhost)
     database = admin_db.with_name(db_name)
-    health_base = int(os.environ.get("CHAOS_HEALTH_PORT", "19712"))
-    ingress_port = int(os.environ.get("CHAOS_INGRESS_PORT", "18712"))
+    picked = free_ports(len(CONTEXTS) + 1)
+    health_ports = ([int(os.environ["CHAOS_HEALTH_PORT"]) + i for i in range(len(CONTEXTS))]
+                    if os.environ.get("CHAOS_HEALTH_PORT") else picked[:len(CONTEXTS)])
+    ingress_port = int(os.environ.get("CHAOS_INGRESS_PORT") or picked[-1])
 
     has_ingress = subprocess.run([warren, "ingress", "--help"], capture_output=True).returncode == 0
     if args.via == "http" and not has_ingress:
@@ -72,6 +74,14 @@ def main():
     log(f"run {run}: vhost {vhost}, database {db_name}, logs {log_dir}")
     management.create_vhost(vhost)
     admin_db.execute(f'CREATE DATABASE "{db_name}"')
+    # Workers grant the read-only role SELECT on their schema after migrating, only when it
+    # exists: it must exist before the fleet starts.
+    reader = database.ensure_reader()
+    try:
+        reader.value("SELECT 1")
+    except Exception as error:
+        log(f"cannot log in as warren_reader (created elsewhere with another password?): {error}")
+        return 2
     applied = subprocess.run([warren, "topology", "apply", "--url", amqp_url, "--system", "cleaning", "topology"],
                              cwd=ROOT, capture_output=True, text=True,
                              env=dict(os.environ, RABBITMQ_MANAGEMENT_URL=env["RABBITMQ_MANAGEMENT_URL"]))
@@ -79,10 +89,11 @@ def main():
         log(f"topology apply failed:\n{applied.stdout}{applied.stderr}")
         return 2
 
-    fleet_env = dict(os.environ, AMQP_URL=amqp_url, DATABASE_URL=database.url, TOPOLOGY_DIR=os.path.join(ROOT, "topology"),
+    fleet_env = dict(os.environ, AMQP_URL=amqp_url, DATABASE_URL=database.url, READ_DATABASE_URL=reader.url,
+                     TOPOLOGY_DIR=os.path.join(ROOT, "topology"),
                      PAYMETHOD_HASH_KEY="chaos-" + "k" * 32, CLEANING_CAPACITY_PER_DAY=str(args.capacity),
                      RELAY_INTERVAL_MS="500", LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"))
-    fleet = Fleet(warren, fleet_env, log_dir, health_base, ingress_port, with_ingress=args.via == "http")
+    fleet = Fleet(warren, fleet_env, log_dir, health_ports, ingress_port, with_ingress=args.via == "http")
     STARTED_FLEETS.append(fleet)
     started = time.monotonic()
     fleet.start()
@@ -206,6 +217,10 @@ def report(args, run, results, faults, campaign, dead, checks, sources, fleet, r
     for (queue, kind, reason), count in sorted(dead.items()):
         print(f"  dead letter {queue:32} {kind:28} x{count}  {reason}", file=out)
         found[kind] = found.get(kind, 0) + count
+    expired = sum(c for (q, k, r), c in dead.items() if k == invariants.EXPIRED_RPC)
+    if expired:
+        print(f"  expired RPC requests: {expired}, dead-lettered by the broker (reason: expired; the .rpc queue's "
+              f"dead-letter exchange), explained by the faults: no payment worker took them before their deadline", file=out)
     for key, count in sorted(campaign.sent.items()):
         if key.startswith("amqp:"):
             kind = "amqp-" + key[len("amqp:"):]
@@ -231,7 +246,9 @@ def report(args, run, results, faults, campaign, dead, checks, sources, fleet, r
         "worker_restarts": sum(p.starts - 1 for p in fleet.processes.values()),
         "time_to_ready_s": round(time_to_ready, 2), "quiescence_s": round(waited, 1), "rss_mb": rss,
         "bad_input_sent": sum(campaign.sent.values()),
-        "dead_letters": sum(dead.values()), "dead_letters_unexplained": sum(c for (q, k, r), c in dead.items() if k == "UNEXPLAINED"),
+        "dead_letters": sum(dead.values()),
+        "dead_letters_expired_rpc": sum(c for (q, k, r), c in dead.items() if k == invariants.EXPIRED_RPC),
+        "dead_letters_unexplained": sum(c for (q, k, r), c in dead.items() if k == "UNEXPLAINED"),
         "violations": violations, "violations_by_check": {k: len(v) for k, v in checks.items()},
     }
 

@@ -21,7 +21,10 @@ class Servers:
 
     def run(self, *args, check=True):
         started = time.monotonic()
-        done = subprocess.run([self.script, *args], capture_output=True, text=True)
+        # A restarted server must come back on the ports the fleet was given, or fail: never
+        # on the next free one (scripts/test sets WARREN_PICK_FREE_PORTS=1 for its first start).
+        done = subprocess.run([self.script, *args], capture_output=True, text=True,
+                              env=dict(os.environ, WARREN_PICK_FREE_PORTS="0"))
         if check and done.returncode != 0:
             raise RuntimeError(f"scripts/servers {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return time.monotonic() - started
@@ -87,6 +90,20 @@ class Database:
     def with_name(self, name):
         parts = urllib.parse.urlsplit(self.url)
         return Database(urllib.parse.urlunsplit(parts._replace(path="/" + name)))
+
+    def as_user(self, user, password):
+        parts = urllib.parse.urlsplit(self.url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        netloc = f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}@{host}"
+        return Database(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))
+
+    def ensure_reader(self, role="warren_reader", password="warren_reader"):
+        """The read-only role the ingress logs in as (README, "The read-only role"), created
+        once per cluster if missing, with the password the tests use; idempotent, and safe
+        beside another tool creating it at the same moment. Returns this database as that role."""
+        self.execute(f"DO $$ BEGIN CREATE ROLE {role} LOGIN PASSWORD '{password}'; "
+                     "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
+        return self.as_user(role, password)
 
     def execute(self, sql, timeout=60):
         done = subprocess.run(["psql", self.url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql],
