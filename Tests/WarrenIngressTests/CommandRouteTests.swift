@@ -6,8 +6,8 @@ import Warren
 @testable import WarrenIngress
 
 /// Command and RPC routes up to the dispatcher: input checks, and the mapping of outcomes and
-/// dispatcher failures to HTTP (the dispatcher is a fake here; the end-to-end tests with the
-/// RPC client and a worker come with the core).
+/// dispatcher failures to HTTP (the dispatcher is a fake here; LiveIngressTests runs the real
+/// RPC client in front of real workers).
 @Suite struct CommandRouteTests {
     static let account = #"{"owner":"ada","limit":"100.00","currency":"EUR"}"#
 
