@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "WarrenIngressTests",
             dependencies: [
-                "WarrenIngress", "Warren", "Postgres", "Topology",
+                "WarrenIngress", "Warren", "WarrenTesting", "CleaningSystem", "Postgres", "Topology",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

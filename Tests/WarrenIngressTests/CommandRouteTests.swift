@@ -6,8 +6,8 @@ import Warren
 @testable import WarrenIngress
 
 /// Command and RPC routes up to the dispatcher: input checks, and the mapping of outcomes and
-/// dispatcher failures to HTTP (the dispatcher is a fake here; the end-to-end tests with the
-/// RPC client and a worker come with the core).
+/// dispatcher failures to HTTP (the dispatcher is a fake here; LiveIngressTests runs the real
+/// RPC client in front of real workers).
 @Suite struct CommandRouteTests {
     static let account = #"{"owner":"ada","limit":"100.00","currency":"EUR"}"#
 
@@ -30,7 +30,8 @@ import Warren
         #expect(sent.type == "accounts.OpenAccount")
         #expect(sent.correlationId == "conversation-1")
         #expect(sent.wait == .seconds(2))  // the route's timeout
-        #expect(String(decoding: sent.body, as: UTF8.self) == Self.account)  // as sent: numbers keep their digits
+        // the decimal sent as a string becomes the JSON number, with every digit of it
+        #expect(String(decoding: sent.body, as: UTF8.self) == #"{"currency":"EUR","limit":100.00,"owner":"ada"}"#)
     }
 
     @Test func pathParametersAreMergedIntoTheBodyWithTheirTypes() async throws {
@@ -137,6 +138,24 @@ import Warren
         }
         #expect(dispatcher.sent.first?.type == "accounts.CheckLimit")
         #expect(dispatcher.sent.first?.wait == .seconds(1))  // the RPC's declared timeout
+    }
+
+    /// HTTPie's `requestId=1` sends the string "1": strings become the declared int, decimal or
+    /// bool when they hold one; decimals keep every digit.
+    @Test func stringsAreCoercedToTheDeclaredTypes() async throws {
+        let dispatcher = FakeDispatcher()
+        try await IngressHarness.with { harness in
+            try await harness.withIngress(dispatcher: dispatcher) { client in
+                let response = try await client.send(.post, "/limits", json: #"{"id":"7","amount":"12345678901234567890.10"}"#)
+                #expect(response.status == .ok, "\(response.text)")
+                let refused = try await client.send(.post, "/limits", json: #"{"id":"seven","amount":"1"}"#)
+                #expect(refused.status == .badRequest)
+                #expect(refused.json["field"] == .string("id"))
+                #expect(refused.text.contains("HTTPie"), "\(refused.text)")
+            }
+        }
+        #expect(dispatcher.sent.count == 1)
+        #expect(dispatcher.sent.first.map { String(decoding: $0.body, as: UTF8.self) } == #"{"amount":12345678901234567890.10,"id":7}"#)
     }
 
     // MARK: Bad input never reaches the broker

@@ -31,6 +31,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "The first worker's health port; 0 turns the health servers off.")
     var healthPort = 9100
 
+    @Option(help: "The ingress's HTTP port (default: $INGRESS_PORT, else 8080).")
+    var ingressPort: Int?
+
     @Option(name: .customLong("scale"), help: "CONTEXT=N runs N replicas of a context (repeatable), e.g. --scale payment=3.")
     var scales: [String] = []
 
@@ -49,14 +52,17 @@ struct UpCommand: AsyncParsableCommand {
             let count = replicas[context] ?? 1
             for replica in 1...count {
                 var childEnvironment = environment
-                if healthPort != 0 { childEnvironment["HEALTH_PORT"] = "\(healthPort + children.count)" }
+                childEnvironment["HEALTH_PORT"] = healthPort == 0 ? "0" : "\(healthPort + children.count)"
                 children.append(Supervisor.Child(name: count == 1 ? context : "\(context).\(replica)", executable: executable,
                                                  arguments: ["worker", context], environment: childEnvironment))
             }
         }
+        let ingressPort = ingressPort ?? environment["INGRESS_PORT"].flatMap { Int($0) } ?? 8080
         if hasIngress {
+            var ingressEnvironment = environment
+            ingressEnvironment["INGRESS_PORT"] = "\(ingressPort)"
             children.append(Supervisor.Child(name: "ingress", executable: executable, arguments: ["ingress", system.name],
-                                             environment: environment))
+                                             environment: ingressEnvironment))
         }
         let output = LabelledOutput(names: ["servers", "topology", "up"] + children.map(\.name))
         let supervisor = Supervisor(output: output)
@@ -72,10 +78,18 @@ struct UpCommand: AsyncParsableCommand {
             environment["PAYMETHOD_HASH_KEY"] = try developmentHashKey()
             output.note("up", "PAYMETHOD_HASH_KEY is not set: using the development key in .local/paymethod-hash-key")
         }
+        // The ingress reads views as the read-only role: READ_DATABASE_URL when given, else the
+        // `warren_reader` URL of the servers scripts/servers started (it creates that role);
+        // with --no-servers and neither, it falls back to DATABASE_URL itself.
+        let readDatabaseURL = environment["READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (noServers ? nil : environment["WARREN_READER_DATABASE_URL"])
         for index in children.indices {
             children[index].environment.merge(environment) { child, _ in child }
             for name in ["AMQP_URL", "DATABASE_URL", "RABBITMQ_MANAGEMENT_URL", "PAYMETHOD_HASH_KEY"] {
                 children[index].environment[name] = environment[name]
+            }
+            if children[index].name == "ingress", let readDatabaseURL {
+                children[index].environment["READ_DATABASE_URL"] = readDatabaseURL
             }
         }
 
@@ -89,6 +103,7 @@ struct UpCommand: AsyncParsableCommand {
             output.note("up", "this binary has no `ingress` command yet: running the workers only")
         }
         output.note("up", "starting \(children.map(\.name).joined(separator: ", ")); Ctrl-C stops them")
+        if hasIngress { output.note("up", "the ingress will answer on http://127.0.0.1:\(ingressPort)/ (routes: /openapi.json)") }
 
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)

@@ -314,18 +314,25 @@ struct OpenAPIDocument {
         return .object(pairs)
     }
 
-    /// A field type's JSON Schema. In requests a decimal may be a number or a numeric string
-    /// (PayloadValidator takes both); in views it is the number PostgreSQL renders.
+    /// A field type's JSON Schema. In requests an int, a decimal or a bool may also be a string
+    /// holding one (form-style input such as HTTPie's `requestId=1`, which the ingress coerces);
+    /// in views each is the JSON value PostgreSQL renders.
     func schema(_ type: FieldType, input: Bool) -> JSONOutput {
         switch type {
         case .string: return .object([("type", "string")])
         case .int:
-            return .object([("type", "integer"), ("format", "int64"), ("minimum", .int(Int64.min)), ("maximum", .int(Int64.max))])
+            return input
+                ? .object([("type", .array(["integer", "string"])), ("format", "int64"), ("minimum", .int(Int64.min)),
+                           ("maximum", .int(Int64.max)), ("pattern", "^-?[0-9]{1,18}$")])
+                : .object([("type", "integer"), ("format", "int64"), ("minimum", .int(Int64.min)), ("maximum", .int(Int64.max))])
         case .decimal:
             return input
                 ? .object([("type", .array(["number", "string"])), ("pattern", "^-?[0-9]{1,30}(\\.[0-9]{1,30})?$")])
                 : .object([("type", "number")])
-        case .bool: return .object([("type", "boolean")])
+        case .bool:
+            return input
+                ? .object([("type", .array(["boolean", "string"])), ("pattern", "^(true|false)$")])
+                : .object([("type", "boolean")])
         case .dateTime: return .object([("type", "string"), ("format", "date-time")])
         case .uuid: return .object([("type", "string"), ("format", "uuid")])
         case .enumeration(let values):
