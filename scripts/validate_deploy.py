@@ -51,6 +51,10 @@ def password_variable(grant):
     return "WARREN_" + re.sub(r"[^A-Z0-9]", "_", subject.upper()) + "_PASSWORD"
 
 
+# Settings a context refuses to start without (besides the worker's own), from the cleaning
+# system's `Settings`: every deployment of that context must give them.
+REQUIRED_SETTINGS = {"paymethod": ["PAYMETHOD_HASH_KEY"]}
+
 # === Kubernetes =============================================================================
 # A renderer for the subset of kustomize this kustomization uses. It refuses any other field,
 # so a new kustomize feature in the file cannot be silently ignored here.
@@ -246,6 +250,9 @@ for name, deployment in sorted(deployments.items()):
     env, problems = container_env(pod, container)
     check(f"{name}: every variable it reads exists (secret and config keys, $(VAR) references)", not problems,
           "; ".join(problems))
+    required = REQUIRED_SETTINGS.get(name, [])
+    check(f"{name}: gets the settings it cannot start without ({', '.join(required) or 'none'})",
+          all(env.get(v) for v in required), ", ".join(v for v in required if not env.get(v)))
     subject = name if name in contexts else f"{system}.ingress"
     grant = next((g for g in grants if g["user"] == (f"{system}.{name}" if name in contexts else subject)), None)
     user = re.match(r"amqp://([^:]+):", env.get("AMQP_URL", ""))
@@ -380,6 +387,9 @@ for name in contexts + ["ingress"]:
         problems.append(f"stop_grace_period {service.get('stop_grace_period')} not above SHUTDOWN_GRACE_SECONDS {grace}")
     if not user or user.group(1) != want_user:
         problems.append(f"broker user {user.group(1) if user else None}, not {want_user}")
+    for variable in REQUIRED_SETTINGS.get(name, []):
+        if not environment.get(variable):
+            problems.append(f"no {variable} (it cannot start without)")
     if service.get("depends_on", {}).get("topology", {}).get("condition") != "service_completed_successfully":
         problems.append("does not wait for the topology service")
     check(f"compose: {name} runs `warren {' '.join(expected_command)}` as {want_user}, scalable, "
