@@ -19,8 +19,8 @@ FROM ${RUNTIME_IMAGE} AS runtime-base
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librabbitmq4 libpq5 \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 warren \
- && useradd --system --uid 10001 --gid warren --no-create-home --home-dir /app --shell /usr/sbin/nologin warren
+ && groupadd --gid 10001 warren \
+ && useradd --uid 10001 --gid warren --no-create-home --no-log-init --home-dir /app --shell /usr/sbin/nologin warren
 WORKDIR /app
 # Workers check their handlers against the topology at start (TOPOLOGY_DIR, default `topology`,
 # relative to /app); `warren topology ...` reads it too.
