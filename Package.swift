@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "Topology", targets: ["Topology"]),
         .library(name: "Warren", targets: ["Warren"]),
+        .library(name: "WarrenIngress", targets: ["WarrenIngress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -79,11 +80,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The HTTP gateway of one system: requests become commands and RPC calls, GETs read views.
+        .target(
+            name: "WarrenIngress",
+            dependencies: [
+                "Warren", "Postgres", "Topology",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The cleaning service of issue 7: six bounded contexts, a folder each.
+        .target(
+            name: "CleaningSystem",
+            dependencies: ["Warren", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // The `warren` command.
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "WarrenIngress", "CleaningSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,8 +118,18 @@ let package = Package(
             dependencies: [
                 "RabbitMQ", "Postgres", "Warren",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "bench/Sources/WarrenBench",
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
+            name: "WarrenTesting",
+            dependencies: [
+                "Warren", "BrokerAdmin", "RabbitMQ", "Postgres", "Topology",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -106,10 +138,27 @@ let package = Package(
         .testTarget(
             name: "WarrenTests",
             dependencies: [
-                "Warren", "BrokerAdmin", "RabbitMQ", "Postgres", "Topology",
+                "Warren", "WarrenTesting", "BrokerAdmin", "RabbitMQ", "Postgres", "Topology",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WarrenIngressTests",
+            dependencies: [
+                "WarrenIngress", "Warren", "Postgres", "Topology",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        // Unit tests of the cleaning system, and its scenarios against real servers (Scenarios/).
+        .testTarget(
+            name: "CleaningSystemTests",
+            dependencies: ["CleaningSystem", "Warren", "WarrenTesting", "BrokerAdmin", "Topology", "Postgres"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -19,11 +19,18 @@ struct WorkerCommand: AsyncParsableCommand {
     var context: String
 
     func run() async throws {
-        guard let context = ContextCatalog.context(named: context) else {
+        let environment = ProcessInfo.processInfo.environment
+        let found: BoundedContext?
+        do {
+            found = try ContextCatalog.context(named: context, environment: environment)
+        } catch {
+            standardError("error: \(error)")
+            throw ExitCode(2)
+        }
+        guard let context = found else {
             standardError("unknown context `\(self.context)`; known: \(ContextCatalog.knownNames)")
             throw ExitCode.failure
         }
-        let environment = ProcessInfo.processInfo.environment
         do {
             try LoggingConfiguration.fromEnvironment(environment).bootstrap()
             let group = try WorkerApplication.build(context: context, environment: environment)

@@ -26,7 +26,10 @@ import Testing
             let starting = try await HTTPGet.fetch(port: port, path: "/readyz")
             #expect(starting.status == 503)
             #expect(starting.headers["content-type"] == "application/json")
-            #expect(starting.body.contains(#""ready":false,"reason":"not consuming"#), "\(starting.body)")
+            #expect(starting.body == #"{"ready":false,"reason":"starting"}"#, "\(starting.body)")
+            state.setReady(false, reason: "broker session lost; reconnecting")
+            let reconnecting = try await HTTPGet.fetch(port: port, path: "/readyz")
+            #expect(reconnecting.body == #"{"ready":false,"reason":"broker session lost; reconnecting"}"#, "\(reconnecting.body)")
             state.setReady(true)
             let ready = try await HTTPGet.fetch(port: port, path: "/readyz")
             #expect(ready.status == 200)
@@ -44,6 +47,20 @@ import Testing
             let wedged = try await HTTPGet.fetch(port: port, path: "/livez")
             #expect(wedged.status == 503)
             #expect(wedged.body.contains("stuck"), "\(wedged.body)")
+        }
+    }
+
+    @Test func livezIs503WhenALaneIsStuckInOneDelivery() async throws {
+        // A handler stuck longer than `handlerStuckAfter` (here: any time at all) wedges the worker.
+        let state = WorkerState(handlerStuckAfter: -1)
+        try await withServer(state: state) { port in
+            #expect(try await HTTPGet.fetch(port: port, path: "/livez").status == 200)
+            state.laneStarted(2)
+            let stuck = try await HTTPGet.fetch(port: port, path: "/livez")
+            #expect(stuck.status == 503)
+            #expect(stuck.body.contains("lane(s) 2 stuck in one delivery"), "\(stuck.body)")
+            state.laneFinished(2)
+            #expect(try await HTTPGet.fetch(port: port, path: "/livez").status == 200)
         }
     }
 

@@ -188,7 +188,7 @@ struct ContextFile {
             }
         }
 
-        // A delayed retry comes back through `<context>.requeue`, by its `x-retry-queue` header.
+        // A delayed retry comes back through `<context>.requeue`, by its `warren-retry-queue` header.
         for index in consumerQueues.indices where consumerQueues[index].retry != nil {
             let queue = consumerQueues[index]
             consumerQueues[index].bindings.append(Binding(
@@ -301,8 +301,10 @@ struct ContextFile {
                 deadLetterExchange: context.deadLetterExchange, retry: nil, deliveryLimit: Queue.defaultDeliveryLimit,
                 derived: true, location: served[0].location))
         }
+        // Classic, not quorum: a quorum queue drops a message after its delivery limit (20 by
+        // default on RabbitMQ 4), and every `warren dead list` returns each dead letter once.
         result.append(Queue(
-            name: context.deadLetterQueue, context: context.name, role: .deadLetter,
+            name: context.deadLetterQueue, context: context.name, role: .deadLetter, kind: .classic,
             bindings: [Binding(exchange: context.deadLetterExchange, routingKey: "", queue: context.deadLetterQueue,
                                derived: true, location: context.location)],
             deadLetterExchange: nil, retry: nil, derived: true, location: context.location))

@@ -13,7 +13,7 @@ public struct Queue: Sendable {
         case deadLetter
         /// One of the context's delay queues: holds a failed delivery for `delay`, then
         /// dead-letters it to `<context>.requeue`, which routes it back to the queue named in
-        /// its `x-retry-queue` header.
+        /// its `warren-retry-queue` header.
         case retryDelay(Interval)
     }
 
@@ -87,13 +87,14 @@ public struct Queue: Sendable {
 
     /// The context's delay queues this queue's retries go through, in attempt order: the
     /// worker publishes attempt N to `<context>.retry` with routing key `retryQueueNames[N-1]`
-    /// and the header `x-retry-queue: <this queue>`.
+    /// and the header `warren-retry-queue: <this queue>`.
     public var retryQueueNames: [String] {
         retry?.delays.map { "\(context).retry.\($0)" } ?? []
     }
 
-    /// The header naming the queue a delayed retry returns to.
-    public static let retryQueueHeader = "x-retry-queue"
+    /// The header naming the queue a delayed retry returns to. Not `x-` prefixed: a headers
+    /// exchange with `x-match: all` ignores `x-` headers, so every binding would match.
+    public static let retryQueueHeader = "warren-retry-queue"
 }
 
 /// A value of a queue argument.

@@ -13,10 +13,11 @@ public enum WorkerApplication {
     /// the variable. When either service ends, for good or with an error, the group shuts down.
     public static func build(context: BoundedContext,
                              environment: [String: String] = ProcessInfo.processInfo.environment,
-                             state: WorkerState = WorkerState(),
+                             state: WorkerState? = nil,
                              logOutput: LogOutput = .standardError) throws -> ServiceGroup {
         let logging = try LoggingConfiguration.fromEnvironment(environment)
         let configuration = try WorkerConfiguration.fromEnvironment(environment)
+        let state = state ?? WorkerState(handlerStuckAfter: configuration.handlerStuckAfterSeconds)
         let logger = logging.logger(label: "warren.worker", output: logOutput)
         let worker = Worker(context: context, configuration: configuration, state: state, logger: logger)
 

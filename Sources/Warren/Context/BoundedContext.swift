@@ -18,27 +18,69 @@ public struct BoundedContext: Sendable {
     /// Registers the handler of one message type. It runs inside the delivery's database
     /// transaction; what it publishes through `handling` is sent only if that transaction commits.
     public mutating func on<M: Message>(_ type: M.Type, _ body: @escaping @Sendable (M, Handling) async throws -> Void) {
-        handlers[M.type] = Handler(type: M.type) { data, handling in
-            let message: M
-            do {
-                message = try JSONDecoder().decode(M.self, from: data)
-            } catch {
-                throw PermanentFailure(.undecodableBody, "the body does not decode as \(M.self): \(DecodingFailure.describe(error))")
+        handlers[M.type] = Handler(type: M.type, kind: .message) { data, _ in
+            let message = try Self.decode(M.self, data)
+            return { handling in try await body(message, handling) }
+        }
+    }
+
+    /// Registers a handler with a step that runs before the transaction opens, for the RPCs it
+    /// needs (DESIGN.md: no transaction stays open while another context thinks). The step's
+    /// result is handed to the handler. A redelivered message asks again with the same request
+    /// ids, so the server answers from its inbox instead of acting twice.
+    public mutating func on<M: Message, Prepared: Sendable>(
+        _ type: M.Type, before step: @escaping @Sendable (M, Calls) async throws -> Prepared,
+        _ body: @escaping @Sendable (M, Prepared, Handling) async throws -> Void
+    ) {
+        handlers[M.type] = Handler(type: M.type, kind: .message, needsCalls: true) { data, calls in
+            let message = try Self.decode(M.self, data)
+            let prepared = try await step(message, calls)
+            return { handling in try await body(message, prepared, handling) }
+        }
+    }
+
+    /// Serves an RPC endpoint. The handler runs in the delivery's transaction and its reply is
+    /// stored in the inbox with the effects, so a retried request gets the same reply.
+    /// Domain refusals (a declined payment) belong in the reply, not in a thrown error.
+    public mutating func serve<R: RPCRequest>(_ type: R.Type, _ body: @escaping @Sendable (R, Handling) async throws -> R.Reply) {
+        handlers[R.type] = Handler(type: R.type, kind: .rpc) { data, _ in
+            let request = try Self.decode(R.self, data)
+            return { handling in
+                let reply = try await body(request, handling)
+                handling.setReply(type: R.Reply.type, body: try JSONEncoder.warren.encode(reply))
             }
-            try await body(message, handling)
+        }
+    }
+
+    private static func decode<M: Message>(_ type: M.Type, _ data: Data) throws -> M {
+        do {
+            return try JSONDecoder().decode(M.self, from: data)
+        } catch {
+            throw PermanentFailure(.undecodableBody, "the body does not decode as \(M.self): \(DecodingFailure.describe(error))")
         }
     }
 
     /// The wire types this context has handlers for.
     public var handledTypes: [String] { handlers.keys.sorted() }
 
-    func handler(for type: String) -> Handler? { handlers[type] }
+    /// The RPC request types this context serves.
+    var servedTypes: [String] { handlers.values.filter { $0.kind == .rpc }.map(\.type).sorted() }
+
+    package func handler(for type: String) -> Handler? { handlers[type] }
 }
 
-/// A registered handler with its decoding step, erased to the body's bytes.
-struct Handler: Sendable {
+/// A registered handler, erased to the body's bytes: `prepare` decodes (and runs the step
+/// before the transaction, if any) and returns the part that runs inside it.
+package struct Handler: Sendable {
+    enum Kind: Sendable {
+        case message
+        case rpc
+    }
+
     let type: String
-    let run: @Sendable (Data, Handling) async throws -> Void
+    let kind: Kind
+    var needsCalls = false
+    let prepare: @Sendable (Data, Calls) async throws -> @Sendable (Handling) async throws -> Void
 }
 
 /// A versioned change to a context's schema. The SQL runs with `search_path` set to the

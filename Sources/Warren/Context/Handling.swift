@@ -16,6 +16,7 @@ public final class Handling: Sendable {
     public let logger: Logger
     let routes: Routes
     private let outgoing = Mutex<[OutboxMessage]>([])
+    private let answer = Mutex<(type: String, body: Data)?>(nil)
 
     init(envelope: Envelope, database: PostgresConnection, logger: Logger, routes: Routes) {
         self.envelope = envelope
@@ -32,7 +33,25 @@ public final class Handling: Sendable {
         outgoing.withLock { $0.append(record) }
     }
 
+    /// Sets the outcome the command's sender waits for (the ingress answers with it). The
+    /// outcome is stored with the effects: a retried command gets the same answer.
+    public func respond(_ outcome: Outcome) {
+        setReply(type: Reply.outcomeType, body: Outcome.encoded(outcome))
+    }
+
     var published: [OutboxMessage] { outgoing.withLock { $0 } }
+
+    func setReply(type: String, body: Data) {
+        answer.withLock { $0 = (type, body) }
+    }
+
+    /// The reply to store and send: what the handler gave, or for a command whose sender
+    /// waits, `done`.
+    var reply: (type: String, body: Data)? {
+        if let given = answer.withLock({ $0 }) { return given }
+        guard envelope.replyTo != nil else { return nil }
+        return (Reply.outcomeType, Outcome.encoded(.done))
+    }
 }
 
 extension JSONEncoder {

@@ -37,10 +37,10 @@ struct Routes: Sendable {
 }
 
 /// A message waiting in the outbox: written in the handler's transaction, published after commit.
-struct OutboxMessage: Sendable {
-    var id: Int64 = 0
-    var exchange: String
-    var routingKey: String
-    var envelope: Envelope
-    var body: Data
+package struct OutboxMessage: Sendable {
+    package var id: Int64 = 0
+    package var exchange: String
+    package var routingKey: String
+    package var envelope: Envelope
+    package var body: Data
 }

@@ -34,20 +34,23 @@ public struct HealthServer: Service {
     static func router(state: WorkerState, registry: PrometheusCollectorRegistry, livenessTolerance: Int64) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("livez") { _, _ -> Response in
-            state.isAlive(tolerance: livenessTolerance)
-                ? json(.ok, #"{"alive":true}"#)
-                : json(.serviceUnavailable, #"{"alive":false,"reason":"the worker's heartbeat is more than \#(livenessTolerance)s old: its tasks are stuck"}"#)
+            guard let reason = state.wedged(tolerance: livenessTolerance) else { return json(.ok, #"{"alive":true}"#) }
+            return json(.serviceUnavailable, #"{"alive":false,"reason":\#(quoted(reason))}"#)
         }
         router.get("readyz") { _, _ -> Response in
             state.isReady
                 ? json(.ok, #"{"ready":true}"#)
-                : json(.serviceUnavailable, #"{"ready":false,"reason":"not consuming: starting, reconnecting to the broker or the database, or shutting down"}"#)
+                : json(.serviceUnavailable, #"{"ready":false,"reason":\#(quoted(state.reason))}"#)
         }
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         return router
+    }
+
+    private static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 
     private static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

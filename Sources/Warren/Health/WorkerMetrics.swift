@@ -9,9 +9,8 @@ struct WorkerMetrics: Sendable {
     }
 
     func handled(type: String, duration: Duration) {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
         Metrics.Timer(label: "warren_handler_duration_seconds", dimensions: [("context", context), ("type", type)],
-                      preferredDisplayUnit: .seconds).recordNanoseconds(nanoseconds)
+                      preferredDisplayUnit: .seconds).recordNanoseconds(duration.nanoseconds)
     }
 
     func outcome(_ outcome: DeliveryPipeline.Outcome) {

@@ -21,9 +21,11 @@ struct DeliveryPipeline: Sendable {
     let sentRows: SentRows
     let metrics: WorkerMetrics
     let logger: Logger
+    /// For handlers that make RPCs before their transaction; nil when the topology lists no `calls`.
+    var rpcClient: RPCClient? = nil
 
     enum Outcome: String, Sendable {
-        case handled, duplicate, retried, dead
+        case handled, duplicate, retried, dead, expired
     }
 
     func process(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection) async throws -> Outcome {
@@ -42,38 +44,75 @@ struct DeliveryPipeline: Sendable {
         metrics.delivered(type: envelope.type)
 
         if let failure = admissionFailure(delivery, envelope: envelope, queue: queue) {
-            return try await deadLetter(delivery, from: queue, failure, logger: logger)
+            return try await deadLetter(delivery, from: queue, failure, envelope: envelope, logger: logger)
+        }
+        if let deadline = delivery.properties.headers?[Reply.deadlineHeader]?.intValue,
+           Int64(deadline) < Int64((Date().timeIntervalSince1970 * 1000).rounded()) {
+            // Its caller has given up and may have compensated: acting now would be wrong.
+            try await delivery.ack()
+            metrics.outcome(.expired)
+            logger.warning("request dropped: its deadline passed before it was handled")
+            return .expired
         }
         let handler = context.handler(for: envelope.type)!
-        let handling = Handling(envelope: envelope, database: database, logger: logger, routes: routes)
+        let calls = Calls(client: rpcClient, cause: envelope)
         let started = ContinuousClock.now
-        let written: [OutboxMessage]?
+        let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
+        let result: HandlerTransaction.Result
         do {
-            written = try await database.withTransaction { db -> [OutboxMessage]? in
-                guard try await inbox.record(envelope, queue: queue.name, on: db) else { return nil }
-                try await handler.run(delivery.body, handling)
-                return try await outbox.write(handling.published, on: db)
-            }
-        } catch let failure as PermanentFailure {
-            return try await deadLetter(delivery, from: queue, failure, logger: logger)
-        } catch let error where Self.isInfrastructure(error) {
-            throw error
+            result = try await transaction.run(handler, body: delivery.body, envelope: envelope, queue: queue.name,
+                                               database: database, calls: calls, logger: logger)
         } catch {
+            await sendCompensations(calls, logger: logger)
+            if let failure = error as? PermanentFailure {
+                return try await deadLetter(delivery, from: queue, failure, envelope: envelope, logger: logger)
+            }
+            if Self.isInfrastructure(error) { throw error }
             return try await retry(delivery, from: queue, envelope: envelope, after: error, logger: logger)
         }
         metrics.handled(type: envelope.type, duration: ContinuousClock.now - started)
-        if written != nil { FailPoint.committed() }
-        guard let written else {
-            metrics.outcome(.duplicate)
-            logger.debug("duplicate delivery skipped: already handled")
-            try await delivery.ack()
-            return .duplicate
+        let written: [OutboxMessage]
+        let reply: (type: String, body: Data)?
+        switch result {
+        case .duplicate(let stored):
+            return try await duplicate(delivery, envelope: envelope, storedReply: stored, logger: logger)
+        case .handled(let rows, let answer):
+            (written, reply) = (rows, answer)
         }
-        try await publishAfterCommit(written, logger: logger)
+        FailPoint.committed()
+        let answer = reply.flatMap { Reply.answering(envelope, type: $0.type, body: $0.body, from: context.name) }
+        try await publishAfterCommit(written, reply: answer, logger: logger)
         try await delivery.ack()
         metrics.outcome(.handled)
         logger.debug("handled", metadata: ["published": "\(written.count)"])
         return .handled
+    }
+
+    /// A message handled before: acked and skipped; a request is answered again with the
+    /// reply stored the first time.
+    private func duplicate(_ delivery: Delivery, envelope: Envelope, storedReply: (type: String, body: String)?,
+                           logger: Logger) async throws -> Outcome {
+        if let storedReply, let answer = Reply.answering(envelope, type: storedReply.type, body: Data(storedReply.body.utf8), from: context.name) {
+            _ = try await publisher.publish([answer])
+        }
+        metrics.outcome(.duplicate)
+        logger.debug("duplicate delivery skipped: already handled", metadata: ["answered_again": "\(storedReply != nil)"])
+        try await delivery.ack()
+        return .duplicate
+    }
+
+    /// A handling that failed after an RPC timed out still owes the compensation; it cannot
+    /// ride in the rolled-back outbox, so it is published now.
+    private func sendCompensations(_ calls: Calls, logger: Logger) async {
+        for compensation in calls.compensations {
+            do {
+                try await publisher.publish(compensation.message)
+            } catch {
+                logger.error("compensation not sent", metadata: [
+                    "compensation.type": "\(compensation.message.routingKey)", "error": "\(error)",
+                    "body": "\(String(decoding: compensation.message.body, as: UTF8.self))"])
+            }
+        }
     }
 
     /// Why a delivery cannot reach its handler at all, or nil when it can.
@@ -94,9 +133,11 @@ struct DeliveryPipeline: Sendable {
 
     /// Publishes what the handler caused; confirmed rows are deleted later in batches. A row the
     /// broker refused stays in the outbox for the relay, which retries it with backoff.
-    private func publishAfterCommit(_ written: [OutboxMessage], logger: Logger) async throws {
-        guard !written.isEmpty else { return }
-        let outcomes = try await publisher.publish(written.map(\.outgoing))
+    private func publishAfterCommit(_ written: [OutboxMessage], reply: OutgoingMessage?, logger: Logger) async throws {
+        guard !written.isEmpty || reply != nil else { return }
+        var messages = written.map(\.outgoing)
+        if let reply { messages.append(reply) }
+        let outcomes = try await publisher.publish(messages)
         var confirmed: [Int64] = []
         for (message, error) in zip(written, outcomes) {
             if let error {
@@ -117,7 +158,8 @@ struct DeliveryPipeline: Sendable {
         guard let policy = queue.retry, envelope.attempt < policy.attempts, envelope.attempt - 1 < queue.retryQueueNames.count else {
             let attempts = queue.retry?.attempts ?? 1
             return try await deadLetter(delivery, from: queue,
-                                        PermanentFailure(.retriesExhausted, "failed \(attempts) time(s), last: \(reason)"), logger: logger)
+                                        PermanentFailure(.retriesExhausted, "failed \(attempts) time(s), last: \(reason)"),
+                                        envelope: envelope, logger: logger)
         }
         var properties = delivery.properties
         var headers = properties.headers ?? [:]
@@ -138,7 +180,12 @@ struct DeliveryPipeline: Sendable {
 
     /// Publishes the delivery to `<context>.dead` with headers that say why and where it came
     /// from, then acks it. The worker goes on with the next message.
-    private func deadLetter(_ delivery: Delivery, from queue: Topology.Queue, _ failure: PermanentFailure, logger: Logger) async throws -> Outcome {
+    private func deadLetter(_ delivery: Delivery, from queue: Topology.Queue, _ failure: PermanentFailure, envelope: Envelope? = nil,
+                            logger: Logger) async throws -> Outcome {
+        // A caller waiting for a reply learns at once that there will be none.
+        if let envelope, let answer = Reply.answering(envelope, type: Reply.errorType, body: Reply.errorBody("\(failure.reason.name): \(failure.message)"), from: context.name) {
+            _ = try await publisher.publish([answer])
+        }
         var properties = delivery.properties
         var headers = properties.headers ?? [:]
         headers[DeadLetter.reason] = .string(failure.reason.name)
@@ -148,6 +195,8 @@ struct DeliveryPipeline: Sendable {
         headers[DeadLetter.originalQueue] = .string(queue.name)
         headers[DeadLetter.failedAt] = .timestamp(UInt64(Date().timeIntervalSince1970))
         properties.headers = headers
+        // Kept across a broker restart even when the original was sent transient.
+        properties.deliveryMode = 2
         try await publisher.publish(OutgoingMessage(exchange: topology.deadLetterExchange, routingKey: delivery.routingKey,
                                                     body: delivery.body, properties: properties, mandatory: true))
         try await delivery.ack()

@@ -16,13 +16,15 @@ final class Lane: Sendable {
 
     let index: Int
     let database: PostgresConnection
+    let state: WorkerState
     private let queued = Atomic<Int>(0)
     private let stream: AsyncStream<Work>
     private let continuation: AsyncStream<Work>.Continuation
 
-    init(index: Int, database: PostgresConnection) {
+    init(index: Int, database: PostgresConnection, state: WorkerState) {
         self.index = index
         self.database = database
+        self.state = state
         (stream, continuation) = AsyncStream.makeStream(of: Work.self)
     }
 
@@ -38,7 +40,9 @@ final class Lane: Sendable {
 
     func run(_ pipeline: DeliveryPipeline, logger: Logger) async {
         for await work in stream {
+            state.laneStarted(index)
             await process(work, pipeline, logger: logger)
+            state.laneFinished(index)
             queued.subtract(1, ordering: .relaxed)
         }
     }
@@ -85,7 +89,7 @@ struct Backoff: Sendable {
     mutating func next() -> Duration {
         attempt += 1
         let ceiling = min(maximum, base * (1 << min(attempt, 16)))
-        let milliseconds = ceiling.components.seconds * 1000 + ceiling.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = ceiling.milliseconds
         return .milliseconds(Int64.random(in: milliseconds / 2...max(milliseconds / 2, milliseconds)))
     }
 }

@@ -40,6 +40,8 @@ struct OutboxRelay: Sendable {
     var interval: Duration = .seconds(1)
     /// Rows younger than this are still being published by the delivery that wrote them.
     var graceAge: Duration = .seconds(5)
+    /// Prunes the inbox now and then; nil keeps every record.
+    var inboxPruning: InboxPruning? = nil
 
     /// Runs until `stop` is set, then deletes what was confirmed meanwhile and returns.
     func run(database: PostgresConnection, stop: StopFlag) async {
@@ -49,6 +51,7 @@ struct OutboxRelay: Sendable {
             if sinceRelay >= interval {
                 sinceRelay = .zero
                 await relayOnce(database)
+                await inboxPruning?.pruneIfDue(database, logger: logger)
             }
             try? await Task.sleep(for: .milliseconds(50))
             sinceRelay += .milliseconds(50)

@@ -69,15 +69,27 @@ public final class Worker: Service, Sendable {
         let applied = try await schema.migrate(databases[0], context: context.migrations)
         if !applied.isEmpty { logger.info("schema migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
 
+        // Handlers that call other contexts share one RPC connection, kept across sessions.
+        var rpcClient: RPCClient?
+        if !topology.calls.isEmpty {
+            var rpcConfiguration = RPCClient.Configuration(amqp: amqp)
+            rpcConfiguration.breaker = configuration.breaker
+            rpcClient = RPCClient(configuration: rpcConfiguration, fleet: fleet, caller: context.name, logger: logger)
+        }
+        // Detached, so it does not see the graceful shutdown: the lanes drain in-flight deliveries
+        // whose `before` steps still wait for replies; the client stops when `run` returns.
+        let rpcTask = rpcClient.map { client in Task.detached { try await client.run() } }
+        defer { rpcTask?.cancel() }
+
         var backoff = Backoff(maximum: .seconds(10))
         while !Self.shuttingDown {
             do {
                 let shutdown = try await runSession(amqp: amqp, fleet: fleet, topology: topology, databases: databases,
-                                                    schema: schema, metrics: metrics)
+                                                    schema: schema, metrics: metrics, rpcClient: rpcClient)
                 if shutdown { break }
                 backoff = Backoff(maximum: .seconds(10))
             } catch {
-                state.setReady(false)
+                state.setReady(false, reason: "broker session lost (\(error)); reconnecting")
                 metrics.connected(false)
                 if Self.shuttingDown { break }
                 let delay = backoff.next()
@@ -98,6 +110,7 @@ public final class Worker: Service, Sendable {
                 for _ in 0..<count { connections.append(try await PostgresConnection.connect(configuration, logger: logger)) }
                 return connections
             } catch {
+                state.setReady(false, reason: "database unavailable (\(error)); retrying")
                 let delay = backoff.next()
                 logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 try? await Task.sleep(for: delay)
@@ -114,7 +127,7 @@ public final class Worker: Service, Sendable {
     /// One broker session: two connections, the consumers, the lanes and the relay. Returns true
     /// after a graceful shutdown; throws when a connection was lost, so `run` reconnects.
     private func runSession(amqp: Configuration, fleet: Fleet, topology: Topology.Context, databases: [PostgresConnection],
-                            schema: ContextSchema, metrics: WorkerMetrics) async throws -> Bool {
+                            schema: ContextSchema, metrics: WorkerMetrics, rpcClient: RPCClient?) async throws -> Bool {
         var consumeConfiguration = amqp
         consumeConfiguration.options.connectionName = "\(context.name) consume"
         var publishConfiguration = amqp
@@ -137,12 +150,14 @@ public final class Worker: Service, Sendable {
         let sentRows = SentRows()
         let pipeline = DeliveryPipeline(
             context: context, topology: topology, routes: Routes(context: topology, fleet: fleet), inbox: Inbox(schema: schema),
-            outbox: Outbox(schema: schema), publisher: publisher, sentRows: sentRows, metrics: metrics, logger: logger)
+            outbox: Outbox(schema: schema), publisher: publisher, sentRows: sentRows, metrics: metrics, logger: logger,
+            rpcClient: rpcClient)
         let relay = OutboxRelay(outbox: Outbox(schema: schema), sentRows: sentRows, publisher: publisher, metrics: metrics,
-                                logger: logger, interval: configuration.relayInterval)
-        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0]) }
+                                logger: logger, interval: configuration.relayInterval,
+                                inboxPruning: InboxPruning(schema: schema, retention: configuration.inboxRetention))
+        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0], state: state) }
         let relayStop = StopFlag()
-        let queues = topology.queues.filter { $0.role == .consumer && !$0.consumes.isEmpty }
+        let queues = topology.queues.filter { ($0.role == .consumer || $0.role == .rpc) && !$0.consumes.isEmpty }
         let consumers = try await startConsumers(queues, on: consuming)
 
         let end: SessionEnd = await withTaskGroup(of: Bool.self) { group in
@@ -154,7 +169,7 @@ public final class Worker: Service, Sendable {
             logger.info("worker ready", metadata: ["queues": "\(queues.map(\.name).joined(separator: ","))", "lanes": "\(lanes.count)"])
 
             let end = await intake(consumers, lanes: lanes, connections: [consuming, publishing])
-            state.setReady(false)
+            state.setReady(false, reason: "consumers stopped; finishing in-flight deliveries")
             // No more work comes in: let the lanes finish what they hold, within the grace period.
             // The relay stops only after them: it deletes the rows their last deliveries confirmed.
             for lane in lanes { lane.finish() }

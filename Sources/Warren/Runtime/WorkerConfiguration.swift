@@ -16,6 +16,12 @@ public struct WorkerConfiguration: Sendable {
     public var topologyDirectory = "topology"
     /// How often the outbox relay looks for unsent rows.
     public var relayInterval: Duration = .seconds(1)
+    /// How long the inbox remembers a handled message (and a request's reply).
+    public var inboxRetention: Duration = .seconds(7 * 24 * 3600)
+    /// Seconds one delivery may take before `/livez` calls the worker wedged.
+    public var handlerStuckAfterSeconds: Int64 = 300
+    /// When the circuit of an RPC target opens and how it recovers (`RPC_BREAKER_*`).
+    public var breaker = CircuitBreaker.Settings()
 
     public init(amqpURL: String, databaseURL: String) {
         self.amqpURL = amqpURL
@@ -27,7 +33,7 @@ public struct WorkerConfiguration: Sendable {
     }
 
     /// Reads `AMQP_URL`, `DATABASE_URL`, `CONCURRENCY`, `PREFETCH`, `HEALTH_PORT`,
-    /// `SHUTDOWN_GRACE_SECONDS`, `TOPOLOGY_DIR`, `RELAY_INTERVAL_MS`.
+    /// `SHUTDOWN_GRACE_SECONDS`, `TOPOLOGY_DIR`, `RELAY_INTERVAL_MS`, `INBOX_RETENTION_HOURS`, `HANDLER_STUCK_SECONDS`, `RPC_BREAKER_*`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WorkerConfiguration {
         func required(_ name: String, hint: String) throws -> String {
             guard let value = environment[name], !value.isEmpty else {
@@ -57,6 +63,9 @@ public struct WorkerConfiguration: Sendable {
         if let value = try integer("SHUTDOWN_GRACE_SECONDS", 0...3600) { configuration.shutdownGrace = .seconds(value) }
         if let value = try integer("RELAY_INTERVAL_MS", 10...3_600_000) { configuration.relayInterval = .milliseconds(value) }
         if let value = environment["TOPOLOGY_DIR"], !value.isEmpty { configuration.topologyDirectory = value }
+        if let value = try integer("INBOX_RETENTION_HOURS", 1...87_600) { configuration.inboxRetention = .seconds(value * 3600) }
+        if let value = try integer("HANDLER_STUCK_SECONDS", 1...86_400) { configuration.handlerStuckAfterSeconds = Int64(value) }
+        configuration.breaker = try CircuitBreaker.Settings.fromEnvironment(environment)
         return configuration
     }
 }

@@ -43,6 +43,7 @@ struct ContextSchema: Sendable {
                     next_attempt_at timestamptz
                 )
                 """),
+            Migration(3, "inbox reply type", "ALTER TABLE warren_inbox ADD COLUMN reply_type text"),
         ]
     }
 
@@ -70,7 +71,19 @@ struct ContextSchema: Sendable {
                     applied.append("\(scope) \(migration.version) \(migration.name)")
                 }
             }
+            // The ingress reads views and stored outcomes through this role, when it exists.
+            try await db.execute("""
+                DO $$ BEGIN
+                    IF EXISTS (SELECT FROM pg_roles WHERE rolname = '\(Self.readerRole)') THEN
+                        EXECUTE 'GRANT USAGE ON SCHEMA \(quoted) TO \(Self.readerRole)';
+                        EXECUTE 'GRANT SELECT ON ALL TABLES IN SCHEMA \(quoted) TO \(Self.readerRole)';
+                    END IF;
+                END $$
+                """, [])
             return applied
         }
     }
+
+    /// The read-only role of the ingress (views and stored outcomes).
+    static let readerRole = "warren_reader"
 }

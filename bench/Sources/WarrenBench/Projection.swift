@@ -49,7 +49,11 @@ enum Projection {
     /// `WarrenBench worker [projection|tally]`: a bench context as `warren worker` would run it,
     /// configured from the environment.
     static func runWorker(_ arguments: [String]) async throws {
-        let context = arguments.count > 1 && arguments[1] == "tally" ? tally : Self.context
+        let context = switch arguments.count > 1 ? arguments[1] : "projection" {
+        case "tally": tally
+        case "cashier": RPCBench.cashier
+        default: Self.context
+        }
         var environment = ProcessInfo.processInfo.environment
         if environment["TOPOLOGY_DIR"] == nil { environment["TOPOLOGY_DIR"] = "bench/topology" }
         do {

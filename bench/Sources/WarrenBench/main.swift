@@ -10,6 +10,10 @@ case "worker":
     try await Projection.runWorker(arguments)
 case "publish-events":
     try await Projection.publishEvents(arguments)
+case "rpc-serve-raw", "rpc-call-raw", "rpc-call":
+    try await RPCBench.run(arguments)
+case "http-constant":
+    try await ConstantHTTP.run(arguments)
 default:
-    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker|publish-events [options]")
+    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker [projection|tally|cashier]|publish-events|rpc-serve-raw|rpc-call-raw|rpc-call|http-constant [options]")
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import Postgres
+import Topology
+
+/// Steps 1–3 of the reliability protocol for one message: the inbox check, the handler's step
+/// before the transaction (its RPCs), then inbox record, handler, stored reply and outbox rows
+/// in one transaction. The delivery pipeline and `WarrenTesting`'s handler harness both run it.
+package struct HandlerTransaction: Sendable {
+    let inbox: Inbox
+    let outbox: Outbox
+    let routes: Routes
+
+    package enum Result: Sendable {
+        /// Handled before: nothing ran; the reply stored then, if it was a request.
+        case duplicate(storedReply: (type: String, body: String)?)
+        /// Committed: the outbox rows written and the reply to send.
+        case handled(written: [OutboxMessage], reply: (type: String, body: Data)?)
+    }
+
+    /// Throws what the handler threw (a `PermanentFailure`, or anything else for a retry)
+    /// after the transaction rolled back; compensations of timed-out calls are then in `calls`.
+    package func run(_ handler: Handler, body: Data, envelope: Envelope, queue: String, database: PostgresConnection,
+                     calls: Calls, logger: Logger) async throws -> Result {
+        // A handler with a step before its transaction must not call out again for a message
+        // it already handled.
+        if handler.needsCalls, case .handled(let type, let reply) = try await inbox.entry(envelope.messageId, on: database) {
+            return .duplicate(storedReply: Self.pair(type, reply))
+        }
+        let work = try await handler.prepare(body, calls)
+        let handling = Handling(envelope: envelope, database: database, logger: logger, routes: routes)
+        let outcome = try await database.withTransaction { db -> Result? in
+            guard try await inbox.record(envelope, queue: queue, on: db) else { return nil }
+            try await work(handling)
+            let reply = handling.reply
+            if let reply {
+                try await inbox.storeReply(envelope.messageId, type: reply.type, body: String(decoding: reply.body, as: UTF8.self), on: db)
+            }
+            let compensations = calls.compensations.map(\.outboxMessage)
+            return .handled(written: try await outbox.write(handling.published + compensations, on: db), reply: reply)
+        }
+        if let outcome { return outcome }
+        // A duplicate found inside the transaction: a request gets its first reply again.
+        guard envelope.replyTo != nil, case .handled(let type, let reply) = try await inbox.entry(envelope.messageId, on: database) else {
+            return .duplicate(storedReply: nil)
+        }
+        return .duplicate(storedReply: Self.pair(type, reply))
+    }
+
+    private static func pair(_ type: String?, _ body: String?) -> (type: String, body: String)? {
+        guard let type, let body else { return nil }
+        return (type, body)
+    }
+}
+
+extension HandlerTransaction {
+    /// The transaction of one context, from its topology: for `WarrenTesting`.
+    package init(context: String, topology: Topology.Context, fleet: Fleet) {
+        let schema = ContextSchema(context: context)
+        self.init(inbox: Inbox(schema: schema), outbox: Outbox(schema: schema), routes: Routes(context: topology, fleet: fleet))
+    }
+
+    /// Creates or migrates the context's schema, as a worker does at start.
+    package static func migrate(_ context: BoundedContext, on database: PostgresConnection) async throws {
+        try await ContextSchema(context: context.name).migrate(database, context: context.migrations)
+    }
+
+    /// `search_path` for a connection that runs the context's handlers.
+    package static func searchPath(of context: String) -> String {
+        "-c search_path=\(ContextSchema(context: context).name),public"
+    }
+}

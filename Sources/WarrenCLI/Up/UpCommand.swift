@@ -1,0 +1,159 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+
+/// `warren up [SYSTEM]`: a whole system on one machine, without Docker.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Run a whole system here: servers, topology, one worker per context and the ingress, logs labelled per process.",
+        discussion: """
+        Starts the local RabbitMQ and PostgreSQL with scripts/servers (a no-op when they run; \
+        --no-servers uses $AMQP_URL and $DATABASE_URL instead), applies the system's topology, then \
+        runs `warren worker CONTEXT` for each context and `warren ingress SYSTEM` when this binary \
+        has it, prefixing every line with the process's name. A process that exits is restarted \
+        after 1 s, doubling up to 30 s while it keeps failing. SIGTERM or Ctrl-C stops every \
+        process gracefully (a second one kills them). Worker N (from 0, in start order) serves \
+        /livez, /readyz and /metrics on --health-port + N. paymethod's PAYMETHOD_HASH_KEY, when \
+        unset, is a development key kept in .local/paymethod-hash-key.
+        """
+    )
+
+    @Argument(help: "The system to run.")
+    var system = "cleaning"
+
+    @Option(help: "The topology directory.")
+    var topology = "topology"
+
+    @Flag(help: "Do not start the local servers; use $AMQP_URL and $DATABASE_URL.")
+    var noServers = false
+
+    @Option(help: "The first worker's health port; 0 turns the health servers off.")
+    var healthPort = 9100
+
+    @Option(name: .customLong("scale"), help: "CONTEXT=N runs N replicas of a context (repeatable), e.g. --scale payment=3.")
+    var scales: [String] = []
+
+    func run() async throws {
+        guard let system = ContextCatalog.system(named: system) else {
+            throw ValidationError("unknown system `\(self.system)`; known: \(ContextCatalog.systems.map(\.name).joined(separator: ", "))")
+        }
+        let replicas = try parseScales(known: system.contexts)
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let hasIngress = Warren.configuration.subcommands.contains { $0.configuration.commandName == "ingress" }
+        var environment = ProcessInfo.processInfo.environment
+        environment["TOPOLOGY_DIR"] = topology
+
+        var children: [Supervisor.Child] = []
+        for context in system.contexts {
+            let count = replicas[context] ?? 1
+            for replica in 1...count {
+                var childEnvironment = environment
+                if healthPort != 0 { childEnvironment["HEALTH_PORT"] = "\(healthPort + children.count)" }
+                children.append(Supervisor.Child(name: count == 1 ? context : "\(context).\(replica)", executable: executable,
+                                                 arguments: ["worker", context], environment: childEnvironment))
+            }
+        }
+        if hasIngress {
+            children.append(Supervisor.Child(name: "ingress", executable: executable, arguments: ["ingress", system.name],
+                                             environment: environment))
+        }
+        let output = LabelledOutput(names: ["servers", "topology", "up"] + children.map(\.name))
+        let supervisor = Supervisor(output: output)
+
+        if noServers {
+            for name in ["AMQP_URL", "DATABASE_URL"] where environment[name] == nil {
+                throw ValidationError("--no-servers needs \(name)")
+            }
+        } else {
+            try await startServers(&environment, supervisor: supervisor)
+        }
+        if environment["PAYMETHOD_HASH_KEY"] == nil, system.contexts.contains("paymethod") {
+            environment["PAYMETHOD_HASH_KEY"] = try developmentHashKey()
+            output.note("up", "PAYMETHOD_HASH_KEY is not set: using the development key in .local/paymethod-hash-key")
+        }
+        for index in children.indices {
+            children[index].environment.merge(environment) { child, _ in child }
+            for name in ["AMQP_URL", "DATABASE_URL", "RABBITMQ_MANAGEMENT_URL", "PAYMETHOD_HASH_KEY"] {
+                children[index].environment[name] = environment[name]
+            }
+        }
+
+        let apply = Supervisor.Child(name: "topology", executable: executable,
+                                     arguments: ["topology", "apply", "--system", system.name, topology], environment: environment)
+        guard let applied = await supervisor.runOnce(apply), applied.succeeded else {
+            output.note("up", "the topology could not be applied: nothing started")
+            throw ExitCode.failure
+        }
+        if !hasIngress {
+            output.note("up", "this binary has no `ingress` command yet: running the workers only")
+        }
+        output.note("up", "starting \(children.map(\.name).joined(separator: ", ")); Ctrl-C stops them")
+
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { supervisor.stop() }
+            source.resume()
+            return source
+        }
+        await supervisor.run(children)
+        for source in signals { source.cancel() }
+        output.note("up", "every process stopped")
+    }
+
+    private func parseScales(known: [String]) throws -> [String: Int] {
+        var replicas: [String: Int] = [:]
+        for scale in scales {
+            let parts = scale.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, known.contains(parts[0]), let count = Int(parts[1]), (1...16).contains(count) else {
+                throw ValidationError("--scale takes CONTEXT=N with N in 1...16 and CONTEXT one of \(known.joined(separator: ", ")); got `\(scale)`")
+            }
+            replicas[parts[0]] = count
+        }
+        return replicas
+    }
+
+    /// `scripts/servers start`, then the URLs of `scripts/servers env` into `environment`.
+    private func startServers(_ environment: inout [String: String], supervisor: Supervisor) async throws {
+        let script = URL(fileURLWithPath: "scripts/servers")
+        guard FileManager.default.isExecutableFile(atPath: script.path) else {
+            throw ValidationError("scripts/servers not found: run `warren up` from the repository, or pass --no-servers with AMQP_URL and DATABASE_URL")
+        }
+        let start = Supervisor.Child(name: "servers", executable: script, arguments: ["start"], environment: environment)
+        guard let started = await supervisor.runOnce(start), started.succeeded else {
+            supervisor.output.note("up", "the servers did not start (see above)")
+            throw ExitCode.failure
+        }
+        let process = Process()
+        process.executableURL = script
+        process.arguments = ["env"]
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let assignment = line.dropFirst("export ".count)
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            var value = assignment[assignment.index(after: equals)...]
+            if value.hasPrefix("'"), value.hasSuffix("'"), value.count >= 2 { value = value.dropFirst().dropLast() }
+            environment[String(assignment[..<equals])] = String(value)
+        }
+    }
+
+    /// A random key made once and kept in .local/ (which git ignores), so card hashes stay
+    /// comparable from one `warren up` to the next.
+    private func developmentHashKey() throws -> String {
+        let path = ".local/paymethod-hash-key"
+        if let key = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), key.count >= 16 {
+            return key
+        }
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try FileManager.default.createDirectory(atPath: ".local", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        return key
+    }
+}

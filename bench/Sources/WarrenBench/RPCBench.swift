@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import RabbitMQ
+import Synchronization
+import Topology
+import Warren
+
+/// bench/rpc's subjects: the full RPC (a `cashier` worker whose handler writes one row, called
+/// through `RPCClient`) and its reference, a raw direct reply-to round trip written with our
+/// RabbitMQ client against a no-op server.
+enum RPCBench {
+    struct Pay: RPCRequest {
+        typealias Reply = Paid
+        static let type = "cashier.Pay"
+        var orderId: String
+        var amount: Int
+    }
+
+    struct Paid: Warren.Message {
+        static let type = "cashier.PayReply"
+        var paid: Bool
+        var paymentId: Int
+    }
+
+    static var cashier: BoundedContext {
+        var context = BoundedContext("cashier", system: "bench", migrations: [
+            Migration(1, "payments", "CREATE TABLE payments (id bigserial PRIMARY KEY, order_id text NOT NULL, amount bigint NOT NULL)"),
+        ])
+        context.serve(Pay.self) { pay, handling in
+            let rows = try await handling.database.query("INSERT INTO payments (order_id, amount) VALUES ($1, $2) RETURNING id",
+                                                         [pay.orderId, pay.amount], prepared: true)
+            return Paid(paid: true, paymentId: try rows[0].decode(Int.self, at: 0))
+        }
+        return context
+    }
+
+    static func run(_ arguments: [String]) async throws {
+        let options = Options(arguments)
+        let url = options.string("url", ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f")
+        let queue = options.string("queue", "warren.bench.rpc-raw")
+        switch arguments.first {
+        case "rpc-serve-raw":
+            try await serveRaw(url: url, queue: queue)
+        case "rpc-call-raw":
+            let latencies = try await callRaw(url: url, queue: queue, count: options.int("count", 2000),
+                                              concurrency: options.int("concurrency", 16))
+            print(latencies.json)
+        default:
+            let topology = options.string("topology", "bench/topology")
+            let latencies = try await callFull(url: url, topology: topology, count: options.int("count", 2000),
+                                               concurrency: options.int("concurrency", 16))
+            print(latencies.json)
+        }
+    }
+
+    /// The reference server: takes each request, answers `{}` to its `reply_to`, acks.
+    static func serveRaw(url: String, queue: String) async throws {
+        let connection = try await Connection.connect(url: url)
+        let channel = try await connection.openChannel()
+        _ = try await channel.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
+        try await channel.qos(prefetchCount: 64)
+        let replies = try await connection.openChannel()
+        FileHandle.standardOutput.write(Data("ready\n".utf8))
+        for try await delivery in try await channel.consume(queue: queue) {
+            if let replyTo = delivery.properties.replyTo {
+                let properties = BasicProperties(contentType: "application/json", correlationId: delivery.properties.correlationId)
+                try await replies.publish(OutgoingMessage(routingKey: replyTo, body: Data("{}".utf8), properties: properties, mandatory: false))
+            }
+            try await delivery.ack()
+        }
+    }
+
+    /// The reference client: direct reply-to on one channel, calls matched by correlation id.
+    static func callRaw(url: String, queue: String, count: Int, concurrency: Int) async throws -> Latencies {
+        let connection = try await Connection.connect(url: url)
+        let channel = try await connection.openChannel()
+        let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
+        let replies = try await channel.consume(queue: "amq.rabbitmq.reply-to", noAck: true)
+        let reader = Task {
+            for try await delivery in replies {
+                if let id = delivery.properties.correlationId { waiting.withLock { $0.removeValue(forKey: id) }?.resume() }
+            }
+        }
+        defer { reader.cancel() }
+        let latencies = try await measure(count: count, concurrency: concurrency) { index in
+            let id = "raw-\(index)"
+            let properties = BasicProperties(contentType: "application/json", correlationId: id, replyTo: "amq.rabbitmq.reply-to")
+            await withCheckedContinuation { continuation in
+                waiting.withLock { $0[id] = continuation }
+                Task { try await channel.publish(OutgoingMessage(routingKey: queue, body: Data(#"{"orderId":"x","amount":1}"#.utf8),
+                                                                 properties: properties, mandatory: false)) }
+            }
+        }
+        try await connection.close()
+        return latencies
+    }
+
+    /// The full RPC through `RPCClient`: deadline, breaker, inbox, one row, reply.
+    static func callFull(url: String, topology: String, count: Int, concurrency: Int) async throws -> Latencies {
+        let (fleet, _) = try TopologyDirectory(topology).check(system: "bench")
+        var logger = Logger(label: "bench.rpc")
+        logger.logLevel = .warning
+        let client = RPCClient(configuration: .init(amqp: try Configuration(url: url)), fleet: fleet, caller: "bench", logger: logger)
+        let running = Task { try await client.run() }
+        defer { running.cancel() }
+        await client.connected()
+        let run = UUID().uuidString.prefix(8)
+        return try await measure(count: count, concurrency: concurrency) { index in
+            _ = try await client.call(Pay(orderId: "\(run)-\(index)", amount: 1), deadline: .seconds(10))
+        }
+    }
+
+    struct Latencies {
+        var seconds: Double
+        var samples: [Double]
+
+        var json: String {
+            let sorted = samples.sorted()
+            func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+            let rate = Double(samples.count) / seconds
+            return String(format: #"{"calls":%d,"per_s":%.1f,"p50_ms":%.2f,"p99_ms":%.2f}"#, samples.count, rate,
+                          percentile(0.50) * 1000, percentile(0.99) * 1000)
+        }
+    }
+
+    /// Runs `count` calls from `concurrency` tasks and times each.
+    static func measure(count: Int, concurrency: Int, _ call: @escaping @Sendable (Int) async throws -> Void) async throws -> Latencies {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for first in 0..<concurrency {
+                group.addTask {
+                    var mine: [Double] = []
+                    for index in stride(from: first, to: count, by: concurrency) {
+                        let start = clock.now
+                        try await call(index)
+                        let elapsed = clock.now - start
+                        mine.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                    }
+                    return mine
+                }
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all
+        }
+        let total = clock.now - started
+        return Latencies(seconds: Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18, samples: samples)
+    }
+}

@@ -1,0 +1,202 @@
+"""The bad-input campaign: malformed JSON, wrong types, huge bodies and unknown message types,
+through HTTP and straight onto every queue the fleet consumes; random bytes, messages without
+content type or without any property, and redelivered poison (a bad message taken once and put
+back by a client, so the worker receives it with `redelivered` set).
+
+Every injected message carries `message_id` = `correlation_id` = `chaos-bad-<kind>-<n>` (the
+bare ones only a body starting with that), every bad HTTP request an `X-Correlation-Id` of the
+same form, so each dead letter found later is explained, or not, by one of them."""
+
+import json
+import os
+import re
+import time
+from collections import Counter
+
+import pika
+
+BAD_PREFIX = "chaos-bad-"
+POISON = b'{"requestId": '
+
+
+def consumed_types(topology_dir):
+    """{queue: [types]} from topology/cleaning/*.yaml: each queue's `consumes` (inline or block
+    list), and `<context>.rpc` for a context's `rpc:` endpoints."""
+    queues = {}
+    for file in sorted(os.listdir(topology_dir)):
+        if not file.endswith(".yaml") or file == "gateway.yaml":
+            continue
+        context, section, queue, in_consumes = file[:-len(".yaml")], None, None, False
+        for line in open(os.path.join(topology_dir, file)):
+            if re.match(r"^\S", line):
+                section, queue, in_consumes = line.split(":")[0].strip(), None, False
+                continue
+            key = re.match(r"^  ([\w.-]+):", line)
+            if key and section == "rpc":
+                queues.setdefault(f"{context}.rpc", []).append(f"{context}.{key.group(1)}")
+            elif key and section == "queues":
+                queue, in_consumes = key.group(1), False
+                queues[queue] = []
+            inline = re.match(r"^    consumes:\s*\[(.*)\]", line)
+            if section == "queues" and queue and inline:
+                queues[queue] = [t.strip() for t in inline.group(1).split(",") if t.strip()]
+            elif section == "queues" and queue and re.match(r"^    consumes:\s*$", line):
+                in_consumes = True
+            elif in_consumes and re.match(r"^      - ", line):
+                queues[queue].append(line.strip()[2:].strip())
+            elif re.match(r"^    \S", line):
+                in_consumes = False
+    return {q: types for q, types in queues.items() if types}
+
+
+class Campaign:
+    def __init__(self, amqp_url, topology_dir, http_client_factory, fleet, log=print):
+        self.amqp_url = amqp_url
+        self.queues = consumed_types(topology_dir)
+        self.http_client_factory = http_client_factory
+        self.fleet = fleet
+        self.log = log
+        self.sent = Counter()                  # kind -> count (http:KIND or amqp:KIND)
+        self.http_outcomes = Counter()         # (kind, status)
+        self.injected = {}                     # id -> kind
+        self.bare_bodies = {}                  # body prefix -> kind
+        self.serial = 0
+        self.problems = []
+
+    def next_id(self, kind):
+        self.serial += 1
+        identifier = f"{BAD_PREFIX}{kind}-{self.serial}"
+        self.injected[identifier] = kind
+        return identifier
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def http_cases(self):
+        huge = json.dumps({"requestDate": "2027-01-01", "place": "x" * (8 * 1024 * 1024), "price": 1, "payKind": "card"}).encode()
+        return [
+            ("malformed-json", "POST", "/cleaningReservations", b'{"place": "Seoul", ', "application/json"),
+            ("wrong-types", "POST", "/cleaningReservations",
+             json.dumps({"requestDate": 5, "place": [], "price": "abc", "payKind": {}}).encode(), "application/json"),
+            ("missing-fields", "POST", "/cleaningReservations", b"{}", "application/json"),
+            ("huge-body", "POST", "/cleaningReservations", huge, "application/json"),
+            ("random-bytes", "POST", "/cleaningReservations", os.urandom(2048), "application/json"),
+            ("wrong-content-type", "POST", "/cleaningReservations", b"requestDate=2027-01-01", "text/plain"),
+            ("unknown-route", "POST", "/cleaningReservationz", b"{}", "application/json"),
+            ("bad-id", "DELETE", "/cleaningReservations/abc", None, None),
+            ("short-card-number", "POST", "/paymethods",
+             json.dumps({"kind": "credit", "number": "123", "requestId": 1, "payKindRegStatus": "PaymentKindRegistered"}).encode(),
+             "application/json"),
+            ("paymethod-wrong-types", "POST", "/paymethods",
+             json.dumps({"kind": 1, "number": True, "requestId": "x1", "payKindRegStatus": []}).encode(), "application/json"),
+        ]
+
+    def run_http(self, repeat=3):
+        client = self.http_client_factory()
+        for _ in range(repeat):
+            for kind, method, path, body, content_type in self.http_cases():
+                identifier = self.next_id(f"http-{kind}")
+                headers = {"X-Correlation-Id": identifier}
+                if content_type:
+                    headers["Content-Type"] = content_type
+                self.sent[f"http:{kind}"] += 1
+                try:
+                    status, _, _ = client.request(method, path, body, headers)
+                except Exception as error:
+                    status = f"no answer ({type(error).__name__})"
+                self.http_outcomes[(kind, status)] += 1
+                if not (isinstance(status, int) and 400 <= status < 500):
+                    self.problems.append(f"HTTP {kind}: answered {status}, expected a 4xx")
+        client.close()
+
+    # -- AMQP ----------------------------------------------------------------------------
+
+    def amqp_cases(self, queue, types):
+        """(kind, body, properties-maker) for one queue."""
+        context = queue.split(".")[0]
+        valid_type = types[0]
+        huge = json.dumps({"requestId": 1, "pad": "x" * (2 * 1024 * 1024)}).encode()
+
+        def props(identifier, type_=valid_type, content_type="application/json"):
+            return pika.BasicProperties(message_id=identifier, correlation_id=identifier, type=type_,
+                                        content_type=content_type, delivery_mode=2, app_id="chaos")
+        return [
+            ("malformed-json", b'{"requestId": 12,', lambda i: props(i)),
+            ("wrong-types", json.dumps({"requestId": [True], "id": "x", "price": {}, "requestDate": 7, "payKind": 3}).encode(),
+             lambda i: props(i)),
+            ("unknown-type", b"{}", lambda i: props(i, type_=f"{context}.NoSuchMessage")),
+            ("random-bytes", os.urandom(512), lambda i: props(i)),
+            ("no-content-type", b'{"requestId": "seven"}', lambda i: props(i, content_type=None)),
+            ("huge-body", huge, lambda i: props(i)),
+        ]
+
+    def run_amqp(self):
+        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_url))
+        channel = connection.channel()
+        channel.confirm_delivery()
+        for queue, types in sorted(self.queues.items()):
+            for kind, body, make in self.amqp_cases(queue, types):
+                identifier = self.next_id(f"amqp-{kind}")
+                channel.basic_publish("", queue, body, make(identifier), mandatory=True)
+                self.sent[f"amqp:{kind}"] += 1
+            bare = f"{BAD_PREFIX}amqp-bare-{queue} not json".encode()
+            self.bare_bodies[bare.decode()] = "amqp-bare"
+            channel.basic_publish("", queue, bare, pika.BasicProperties(), mandatory=True)
+            self.sent["amqp:bare"] += 1
+        connection.close()
+
+    def run_redelivered_poison(self):
+        """For each worker: hold it down, publish a poison message onto its first queue, take it
+        without acking and close the channel (the broker puts it back, `redelivered`), release
+        the worker, which must dead-letter it, not loop on it."""
+        by_context = {}
+        for queue, types in sorted(self.queues.items()):
+            by_context.setdefault(queue.split(".")[0], (queue, types))
+        for context, (queue, types) in sorted(by_context.items()):
+            self.fleet.hold(context)
+            try:
+                connection = pika.BlockingConnection(pika.URLParameters(self.amqp_url))
+                channel = connection.channel()
+                channel.confirm_delivery()
+                identifier = self.next_id("amqp-redelivered-poison")
+                channel.basic_publish("", queue, POISON, pika.BasicProperties(
+                    message_id=identifier, correlation_id=identifier, type=types[0], content_type="application/json",
+                    delivery_mode=2), mandatory=True)
+                # A consumer, not basic.get: single-active-consumer quorum queues refuse basic.get.
+                # What stands before the poison stays unacked and goes back with it.
+                taken = []
+                channel.basic_qos(prefetch_count=5000)
+                channel.basic_consume(queue, lambda ch, method, props, body: taken.append(body == POISON), auto_ack=False)
+                deadline = time.monotonic() + 5
+                while not any(taken) and time.monotonic() < deadline:
+                    connection.process_data_events(time_limit=0.1)
+                channel.close()          # nothing acked: all back to the queue, redelivered
+                connection.close()
+                self.sent["amqp:redelivered-poison"] += 1
+                if not any(taken):
+                    self.problems.append(f"redelivered poison: could not take it back from {queue}")
+            finally:
+                self.fleet.release(context)
+
+    # -- where it ended ------------------------------------------------------------------
+
+    def explain(self, message):
+        """The injected kind that explains a dead letter, or None."""
+        properties = message.get("properties") or {}
+        for key in ("message_id", "correlation_id"):
+            value = properties.get(key) or ""
+            if value.startswith(BAD_PREFIX):
+                return self.injected.get(value, value[len(BAD_PREFIX):].rsplit("-", 1)[0])
+        payload = message.get("payload") or ""
+        for body, kind in self.bare_bodies.items():
+            if payload.startswith(body[:60]):
+                return kind
+        return None
+
+
+def dead_letter_reason(message):
+    headers = (message.get("properties") or {}).get("headers") or {}
+    if headers.get("x-death-reason"):
+        return str(headers["x-death-reason"])
+    if headers.get("x-first-death-reason"):   # dead-lettered by the broker itself
+        return f"broker: {headers['x-first-death-reason']} in {headers.get('x-first-death-queue')}"
+    return "no reason header"

@@ -1,0 +1,141 @@
+"""bench/e2e: the cleaning system end to end, no faults. `warren up cleaning` in a vhost and a
+database of the run's own; the time from its start until every worker and the ingress answer
+/readyz 200; then wrk (bench/e2e.lua) POSTs reservations from `--connections` connections;
+p50/p99 of POST /cleaningReservations come from wrk, completed sagas (a reservation whose
+cleaning is decided: confirmed, or rejected and refunded) per second from the database, counted
+from the load's start until the fleet is quiet again; resident memory of every worker at rest
+and its peak under load. Ends with ONE line holding a JSON object."""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+
+from . import invariants
+from .fleet import CONTEXTS
+from .services import Database, Management, Servers, amqp_url_with_vhost
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def log(text):
+    print(f"e2e: {text}", file=sys.stderr, flush=True)
+
+
+def ready(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+            return response.status == 200
+    except Exception:
+        return False
+
+
+def listener_pid(port):
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    match = re.search(r"pid=(\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="bench/e2e", description=__doc__)
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--capacity", type=int, default=10000, help="CLEANING_CAPACITY_PER_DAY")
+    args = parser.parse_args()
+    warren = os.environ["WARREN_BIN"]
+    env = Servers(ROOT).env()
+    management, admin_db = Management(env["RABBITMQ_MANAGEMENT_URL"]), Database(env["DATABASE_URL"])
+    run = time.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:4]
+    vhost, db_name = f"e2e-{run}", f"e2e_{run.replace('-', '_')}"
+    health = int(os.environ.get("E2E_HEALTH_PORT", "19732"))
+    ingress = int(os.environ.get("E2E_INGRESS_PORT", "18732"))
+    management.create_vhost(vhost)
+    admin_db.execute(f'CREATE DATABASE "{db_name}"')
+    database = admin_db.with_name(db_name)
+    log_path = os.path.join(ROOT, ".local", f"e2e-{run}.log")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    up_env = dict(os.environ, AMQP_URL=amqp_url_with_vhost(env["AMQP_URL"], vhost), DATABASE_URL=database.url,
+                  RABBITMQ_MANAGEMENT_URL=env["RABBITMQ_MANAGEMENT_URL"], INGRESS_PORT=str(ingress),
+                  PAYMETHOD_HASH_KEY="e2e-" + "k" * 32, CLEANING_CAPACITY_PER_DAY=str(args.capacity), LOG_LEVEL="warning")
+    ports = [health + i for i in range(len(CONTEXTS))] + [ingress]
+    started = time.monotonic()
+    up = subprocess.Popen([warren, "up", "cleaning", "--no-servers", "--health-port", str(health)], cwd=ROOT, env=up_env,
+                          stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    figures = {"bench": "e2e"}
+    try:
+        while not all(ready(p) for p in ports):
+            if up.poll() is not None or time.monotonic() - started > 120:
+                raise RuntimeError(f"the fleet did not become ready (see {log_path})")
+            time.sleep(0.02)
+        figures["up_to_ready_ms"] = round((time.monotonic() - started) * 1000)
+        pids = {name: listener_pid(port) for name, port in zip(CONTEXTS + ["ingress"], ports)}
+        rest = {name: rss_mb(pid) for name, pid in pids.items()}
+        peak = dict(rest)
+        sampling = threading.Event()
+
+        def sample():
+            while not sampling.wait(0.5):
+                for name, pid in pids.items():
+                    value = rss_mb(pid)
+                    if value is not None:
+                        peak[name] = max(peak.get(name) or 0, value)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        log(f"ready in {figures['up_to_ready_ms']} ms; wrk: {args.connections} connections for {args.duration}s")
+        load_started = time.monotonic()
+        out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s",
+                              "-s", os.path.join(ROOT, "bench", "e2e.lua"), f"http://127.0.0.1:{ingress}"],
+                             capture_output=True, text=True).stdout
+        line = next((l for l in out.splitlines() if l.startswith("E2E ")), None)
+        if line is None:
+            raise RuntimeError(f"wrk printed no summary:\n{out}")
+        wrk = json.loads(line[4:])
+        waited, left = invariants.wait_for_quiescence(management, vhost, database, 300, log=log)
+        sampling.set()
+        saga_seconds = time.monotonic() - load_started - (8 if not left else 0)   # the 8 quiet checks
+        sagas = int(database.value("SELECT count(*) FROM cleaning.cleans WHERE status IN ('CleaningConfirmed', 'CleaningCompleted', 'CleaningRejected')"))
+        created = wrk["statuses"].get("201", 0)
+        figures.update({
+            "connections": args.connections, "duration_s": args.duration, "requests": wrk["requests"],
+            "statuses": wrk["statuses"], "socket_errors": wrk["errors"],
+            "created_per_s": round(created / wrk["seconds"], 1), "reserve_p50_ms": round(wrk["p50_ms"], 1),
+            "reserve_p99_ms": round(wrk["p99_ms"], 1), "sagas_completed": sagas, "sagas_per_s": round(sagas / saga_seconds, 1),
+            "drain_s": round(waited, 1), "quiet": not left,
+            "rss_rest_mb": {k: round(v, 1) for k, v in rest.items() if v}, "rss_peak_mb": {k: round(v, 1) for k, v in peak.items() if v},
+        })
+    finally:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(up.pid, signal.SIGKILL)
+        management.delete_vhost(vhost)
+        admin_db.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    print(f"{'figure':44} {'value':>10}")
+    for key in ("up_to_ready_ms", "created_per_s", "reserve_p50_ms", "reserve_p99_ms", "sagas_per_s", "drain_s"):
+        print(f"{key:44} {figures[key]:>10}")
+    for name in CONTEXTS + ["ingress"]:
+        print(f"{'rss ' + name + ' rest / peak (MB)':44} {figures['rss_rest_mb'].get(name)!s:>5} / {figures['rss_peak_mb'].get(name)!s}")
+    print(json.dumps(figures, separators=(",", ":")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

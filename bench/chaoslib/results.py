@@ -1,0 +1,137 @@
+"""The table of bench/run: reads each benchmark's JSON line from a folder (NAME.json), prints
+one table of figures, their same-run references and ratios, the targets of issue 9, writes
+bench/RESULTS.md with the machine and the date, and prints ONE JSON line of everything."""
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def load(folder, name):
+    try:
+        with open(os.path.join(folder, f"{name}.json")) as file:
+            return json.loads(file.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    distro = "Linux"
+    try:
+        distro = dict(l.strip().split("=", 1) for l in open("/etc/os-release") if "=" in l).get("PRETTY_NAME", "Linux").strip('"')
+    except OSError:
+        pass
+
+    def version(command):
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=20).stdout.strip().splitlines()[0]
+        except Exception:
+            return "?"
+    return (f"{distro}, {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, kernel {platform.release()}; "
+            f"{version(['swift', '--version'])}; PostgreSQL {version(['psql', '--version']).split()[-1]}; "
+            f"RabbitMQ {version(['dpkg-query', '-W', '-f=${Version}', 'rabbitmq-server'])}")
+
+
+def rows(results):
+    """(benchmark, figure, value, reference, ratio) rows."""
+    table = []
+    amqp = results.get("amqp")
+    if amqp:
+        for key, name in (("publish", "publish with confirms (msg/s)"), ("consume", "consume with acks (msg/s)"),
+                          ("pg_insert", "single-row transactions (tx/s)")):
+            table.append(("amqp", f"{name}: Swift vs C", amqp.get(f"swift_{key}_per_s"), amqp.get(f"c_{key}_per_s"),
+                          amqp.get(f"{key}_ratio")))
+    worker = results.get("worker")
+    if worker:
+        full = worker.get("full_protocol_per_s") or {}
+        best = max(full.values()) if full else None
+        slower = min(worker.get("raw_consume_ack_per_s") or 0, worker.get("raw_pg_transactions_per_s") or 0) or None
+        table.append(("worker", f"full protocol events/s (best of {', '.join(k[1:] for k in full)}) vs slower raw reference",
+                      best, slower, worker.get("ratio_to_slower_reference")))
+        table.append(("worker", "RSS at rest / peak (MB)", worker.get("rss_rest_mb"), worker.get("rss_load_peak_mb"), None))
+        table.append(("worker", "start to /readyz (ms)", worker.get("ready_ms"), None, None))
+    rpc = results.get("rpc")
+    if rpc:
+        for key, figures in rpc.items():
+            if isinstance(figures, dict) and "rpc_per_s" in figures:
+                table.append(("rpc", f"calls/s at concurrency {key[1:]} (p99 {figures.get('rpc_p99_ms')} ms) vs raw round trip",
+                              figures["rpc_per_s"], figures.get("raw_per_s"), figures.get("ratio")))
+    ingress = results.get("ingress")
+    if ingress:
+        for key, value in ingress.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                table.append(("ingress", key, value, None, None))
+    e2e = results.get("e2e")
+    if e2e:
+        table.append(("e2e", "completed reservation sagas/s (target >= 300)", e2e.get("sagas_per_s"), 300,
+                      round(e2e["sagas_per_s"] / 300, 2) if e2e.get("sagas_per_s") is not None else None))
+        table.append(("e2e", f"201 answers/s at {e2e.get('connections')} connections", e2e.get("created_per_s"), None, None))
+        table.append(("e2e", "POST /cleaningReservations p50 (ms)", e2e.get("reserve_p50_ms"), None, None))
+        table.append(("e2e", "POST /cleaningReservations p99 (ms) (target < 250)", e2e.get("reserve_p99_ms"), 250,
+                      round(e2e["reserve_p99_ms"] / 250, 2) if e2e.get("reserve_p99_ms") is not None else None))
+        table.append(("e2e", "warren up to all ready (ms)", e2e.get("up_to_ready_ms"), None, None))
+        for name, peak in sorted((e2e.get("rss_peak_mb") or {}).items()):
+            table.append(("e2e", f"RSS {name} rest / peak under load (MB) (target < 40)",
+                          (e2e.get("rss_rest_mb") or {}).get(name), peak, None))
+    return table
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def main(folder, results_path, mode):
+    names = ["amqp", "worker", "rpc", "ingress", "e2e"]
+    results = {name: load(folder, name) for name in names}
+    table = rows(results)
+    header = ("bench", "figure", "value", "reference", "ratio")
+    lines = [f"| {' | '.join(header)} |", "|---|---|---:|---:|---:|"]
+    lines += [f"| {b} | {f} | {fmt(v)} | {fmt(r)} | {fmt(x)} |" for b, f, v, r, x in table]
+    width = max((len(f) for _, f, _, _, _ in table), default=10)
+    print(f"{'bench':8} {'figure':{width}} {'value':>12} {'reference':>12} {'ratio':>7}")
+    for b, f, v, r, x in table:
+        print(f"{b:8} {f:{width}} {fmt(v):>12} {fmt(r):>12} {fmt(x):>7}")
+    missing = [n for n in names if results[n] is None]
+    if missing:
+        print(f"not measured: {', '.join(missing)}")
+    e2e = results.get("e2e") or {}
+    targets = {
+        "sagas_per_s_at_least_300": (e2e.get("sagas_per_s") or 0) >= 300 if e2e else None,
+        "p99_under_250ms": (e2e.get("reserve_p99_ms") or 1e9) < 250 if e2e else None,
+        "every_worker_under_40mb": all(v < 40 for k, v in (e2e.get("rss_peak_mb") or {}).items() if k != "ingress") if e2e else None,
+    }
+    print(f"targets: {targets}")
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(results_path, "w") as file:
+        file.write(f"# Benchmark results\n\nWritten by `bench/run{'' if mode == 'full' else ' --quick'}` on {date}.\n\n"
+                   f"Machine: {machine()}.\nThe machine is shared with other builds: runs vary.\n\n")
+        file.write("\n".join(lines) + "\n\n")
+        if missing:
+            file.write(f"Not measured (failed or not present): {', '.join(missing)}.\n\n")
+        file.write(f"Targets of issue 9: {json.dumps(targets)}\n\nEach benchmark's JSON line:\n\n```\n")
+        for name in names:
+            if results[name] is not None:
+                file.write(json.dumps(results[name], separators=(",", ":")) + "\n")
+        file.write("```\n")
+    print(json.dumps({"bench": "run", "mode": mode, "date": date, "results": results, "targets": targets,
+                      "missing": missing}, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
