@@ -47,7 +47,10 @@ public enum Permissions {
             for publication in context.publications(in: fleet) where !publication.exchange.isEmpty {
                 write.append(publication.exchange)
             }
-            if !context.rpcs.isEmpty { write.append(defaultExchange) }
+            // An RPC server answers, and so does a context taking commands (the ingress and
+            // `warren send` wait for the outcome): replies go to `reply_to` through the default
+            // exchange.
+            if !context.rpcs.isEmpty || !context.commands.isEmpty { write.append(defaultExchange) }
             var read = context.queues.map(\.name) + context.queues.flatMap { $0.bindings.map(\.exchange) }
             if !context.calls.isEmpty { read.append(directReplyTo) }
             grants.append(Grant(user: user(of: context), context: context.name,
