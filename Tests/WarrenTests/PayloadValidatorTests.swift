@@ -50,6 +50,16 @@ import Topology
         ])
     }
 
+    /// A handler decodes a decimal as Foundation's Decimal: a number it cannot hold is a
+    /// violation here rather than an undecodable body there.
+    @Test func aDecimalOutOfDecimalsRangeIsAViolation() {
+        let base = #""requestId":1,"place":"x","paid":false,"status":"Cancelled","tags":[],"at":"2026-11-21T10:00:00Z""#
+        #expect(problems("{\(base),\"price\":1e127}") == [])
+        #expect(problems("{\(base),\"price\":1e-128}") == [])
+        #expect(problems("{\(base),\"price\":1e160}") == ["`price` must be a decimal number from 1e-128 to 1e127 in size, got 1e+160"])
+        #expect(problems("{\(base),\"price\":-1e-200}").count == 1)
+    }
+
     @Test func bodiesThatAreNotObjectsAreOneViolation() {
         #expect(problems("") == ["`$` is empty: expected a JSON object"])
         #expect(problems("[1,2]") == ["`$` must be a JSON object, got a list"])

@@ -47,8 +47,14 @@ public enum PayloadValidator {
         }
         func wrong() { violations.append(Violation(path: path, problem: "must be \(article(type)), got \(value.kind)\(preview(value))")) }
         switch (type, value) {
-        case (.string, .string), (.int, .integer), (.decimal, .integer), (.decimal, .number), (.bool, .bool):
+        case (.string, .string), (.int, .integer), (.decimal, .integer), (.bool, .bool):
             return
+        case (.decimal, .number(let number)):
+            // Foundation's Decimal (what a Swift handler decodes) spans 1e-128 to 1e127: a
+            // number outside would pass here and then fail to decode in the handler.
+            if !number.isFinite || Decimal(string: "\(number)", locale: Locale(identifier: "en_US_POSIX")) == nil {
+                violations.append(Violation(path: path, problem: "must be a decimal number from 1e-128 to 1e127 in size, got \(number)"))
+            }
         case (.decimal, .string(let text)):
             if Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) == nil || !text.allSatisfy({ "0123456789.-+eE".contains($0) }) { wrong() }
         case (.dateTime, .string(let text)):
