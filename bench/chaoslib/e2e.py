@@ -69,9 +69,11 @@ def main():
     management.create_vhost(vhost)
     admin_db.execute(f'CREATE DATABASE "{db_name}"')
     database = admin_db.with_name(db_name)
+    reader = database.ensure_reader()   # the ingress reads as the read-only role, as in production
     log_path = os.path.join(ROOT, ".local", f"e2e-{run}.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     up_env = dict(os.environ, AMQP_URL=amqp_url_with_vhost(env["AMQP_URL"], vhost), DATABASE_URL=database.url,
+                  READ_DATABASE_URL=reader.url,
                   RABBITMQ_MANAGEMENT_URL=env["RABBITMQ_MANAGEMENT_URL"], INGRESS_PORT=str(ingress),
                   PAYMETHOD_HASH_KEY="e2e-" + "k" * 32, CLEANING_CAPACITY_PER_DAY=str(args.capacity), LOG_LEVEL="warning")
     ports = [health + i for i in range(len(CONTEXTS))] + [ingress]
