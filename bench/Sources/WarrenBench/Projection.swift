@@ -46,12 +46,13 @@ enum Projection {
         return context
     }
 
-    /// `WarrenBench worker [projection|tally]`: a bench context as `warren worker` would run it,
+    /// `WarrenBench worker [projection|tally|cashier|ledger]`: a bench context as `warren worker` would run it,
     /// configured from the environment.
     static func runWorker(_ arguments: [String]) async throws {
         let context = switch arguments.count > 1 ? arguments[1] : "projection" {
         case "tally": tally
         case "cashier": RPCBench.cashier
+        case "ledger": Ledger.context
         default: Self.context
         }
         var environment = ProcessInfo.processInfo.environment

@@ -15,5 +15,5 @@ case "rpc-serve-raw", "rpc-call-raw", "rpc-call":
 case "http-constant":
     try await ConstantHTTP.run(arguments)
 default:
-    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker [projection|tally|cashier]|publish-events|rpc-serve-raw|rpc-call-raw|rpc-call|http-constant [options]")
+    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker [projection|tally|cashier|ledger]|publish-events|rpc-serve-raw|rpc-call-raw|rpc-call|http-constant [options]")
 }
