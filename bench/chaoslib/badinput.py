@@ -195,11 +195,3 @@ class Campaign:
                 return kind
         return None
 
-
-def dead_letter_reason(message):
-    headers = (message.get("properties") or {}).get("headers") or {}
-    if headers.get("x-death-reason"):
-        return str(headers["x-death-reason"])
-    if headers.get("x-first-death-reason"):   # dead-lettered by the broker itself
-        return f"broker: {headers['x-first-death-reason']} in {headers.get('x-first-death-queue')}"
-    return "no reason header"

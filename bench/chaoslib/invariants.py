@@ -6,7 +6,6 @@ the run fails when any list is not empty."""
 import time
 from collections import Counter
 
-from .badinput import dead_letter_reason
 
 SCHEMAS = ["reservation", "payment", "cleaning", "paymethod", "message", "dashboard"]
 
@@ -243,3 +242,12 @@ def check_broker(management, vhost, database, campaign):
                 violations.append(f"{queue['name']}: unexplained dead letter {props.get('type')} "
                                   f"message_id={props.get('message_id')} reason={reason}")
     return violations, ended
+
+
+def dead_letter_reason(message):
+    headers = (message.get("properties") or {}).get("headers") or {}
+    if headers.get("x-death-reason"):
+        return str(headers["x-death-reason"])
+    if headers.get("x-first-death-reason"):   # dead-lettered by the broker itself
+        return f"broker: {headers['x-first-death-reason']} in {headers.get('x-first-death-queue')}"
+    return "no reason header"
