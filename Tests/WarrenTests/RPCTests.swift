@@ -172,6 +172,23 @@ import Topology
         }
     }
 
+    @Test func commandsStillQueuedAfterTheWaitDoNotOpenTheCircuit() async throws {
+        try await RuntimeHarness.with { harness in
+            // No shop worker: every command outlives the wait, accepted and queued (the ingress's 202).
+            var breaker = CircuitBreaker.Settings()
+            breaker.failureThreshold = 2
+            try await harness.withClient(breaker: breaker) { client in
+                for index in 0..<3 {
+                    let body = try JSONEncoder().encode(Shop.PlaceOrder(orderId: "queued-\(index)", amount: 1))
+                    let outcome = try await client.send(command: Shop.PlaceOrder.type, body: body, wait: .milliseconds(100))
+                    #expect(outcome == nil)
+                }
+                #expect(client.circuit(of: "shop") == .closed)
+            }
+            #expect(try await harness.messageCount("shop.commands") == 3)
+        }
+    }
+
     @Test func aHandlerWhoseCallTimesOutRefusesAndItsCompensationLeavesThroughTheOutbox() async throws {
         try await RuntimeHarness.with { harness in
             // No till worker: the charge expires unanswered (till's deadline is 1 s).

@@ -212,7 +212,8 @@ public final class RPCClient: Service, Sendable {
         let envelope = Envelope(messageId: messageId ?? UUID().uuidString.lowercased(), correlationId: correlationId,
                                 type: type, appId: caller, replyTo: "amq.rabbitmq.reply-to")
         let request = OutgoingMessage(exchange: message.exchange, routingKey: type, body: body, properties: envelope.properties)
-        switch await exchange(request, id: envelope.messageId, target: message.context, deadline: wait) {
+        // A command past its wait is not a failure: it was accepted (confirmed) and waits in its queue.
+        switch await exchange(request, id: envelope.messageId, target: message.context, deadline: wait, deadlineIsFailure: false) {
         case .reply(let reply):
             guard reply.envelope.type == Reply.outcomeType else {
                 throw Self.failure(of: reply, target: message.context) ?? .undecodableReply(target: message.context, reason: "expected \(Reply.outcomeType), got \(reply.envelope.type)")
@@ -290,7 +291,8 @@ public final class RPCClient: Service, Sendable {
     }
 
     /// Publishes a request with `reply_to` and waits for its reply, within the target's breaker.
-    private func exchange(_ request: OutgoingMessage, id: String, target: String, deadline: Duration) async -> Answer {
+    private func exchange(_ request: OutgoingMessage, id: String, target: String, deadline: Duration,
+                          deadlineIsFailure: Bool = true) async -> Answer {
         let slot = ReplySlot()
         let admission: Result<Channel, RPCError> = state.withLock { state in
             var breaker = state.breakers[target] ?? CircuitBreaker(settings: configuration.breaker)
@@ -341,7 +343,7 @@ public final class RPCClient: Service, Sendable {
             record(target: target, failed: false)
             return .reply(reply)
         case .deadlinePassed:
-            record(target: target, failed: true)
+            record(target: target, failed: deadlineIsFailure)
             return .deadlinePassed
         case .connectionLost:
             record(target: target, failed: true)
