@@ -66,7 +66,7 @@ public final class Worker: Service, Sendable {
         // One connection per lane, one for the relay; kept across broker reconnects.
         guard let databases = await connectDatabases(postgres, count: configuration.concurrency + 1) else { return }
         defer { Task { for database in databases { await database.close() } } }
-        let applied = try await schema.migrate(databases[0], context: context.migrations)
+        guard let applied = try await migrate(schema, on: databases[0]) else { return }
         if !applied.isEmpty { logger.info("schema migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
 
         // Handlers that call other contexts share one RPC connection, kept across sessions.
@@ -101,6 +101,25 @@ public final class Worker: Service, Sendable {
     }
 
     private static var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    /// Migrates the schema; a database lost meanwhile (a restart) is waited for and the
+    /// migration tried again, as every other use of the database does. Nil on shutdown.
+    private func migrate(_ schema: ContextSchema, on database: PostgresConnection) async throws -> [String]? {
+        var backoff = Backoff(maximum: .seconds(10))
+        while !Self.shuttingDown {
+            do {
+                return try await schema.migrate(database, context: context.migrations)
+            } catch let error as PostgresError where DeliveryPipeline.isInfrastructure(error) {
+                state.setReady(false, reason: "database unavailable (\(error)); retrying")
+                let delay = backoff.next()
+                logger.warning("schema migration interrupted: the database is unavailable; retrying",
+                               metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                try? await database.reset()
+            }
+        }
+        return nil
+    }
 
     private func connectDatabases(_ configuration: PostgresConfiguration, count: Int) async -> [PostgresConnection]? {
         var backoff = Backoff(maximum: .seconds(10))
