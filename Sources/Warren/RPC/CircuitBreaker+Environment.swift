@@ -4,13 +4,7 @@ extension CircuitBreaker.Settings {
     /// Reads `RPC_BREAKER_FAILURES`, `RPC_BREAKER_FAILURE_RATE` (0–1), `RPC_BREAKER_MIN_CALLS`,
     /// `RPC_BREAKER_WINDOW_MS`, `RPC_BREAKER_COOLDOWN_MS`, `RPC_BREAKER_PROBES`; defaults otherwise.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Self {
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                throw WorkerConfiguration.Problem(description: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got `\(text)`")
-            }
-            return value
-        }
+        let integer = EnvironmentValues(environment: environment).integer
         var settings = Self()
         if let value = try integer("RPC_BREAKER_FAILURES", 1...100_000) { settings.failureThreshold = value }
         if let text = environment["RPC_BREAKER_FAILURE_RATE"], !text.isEmpty {

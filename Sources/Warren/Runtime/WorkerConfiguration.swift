@@ -41,13 +41,7 @@ public struct WorkerConfiguration: Sendable {
             }
             return value
         }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                throw Problem(description: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got `\(text)`")
-            }
-            return value
-        }
+        let integer = EnvironmentValues(environment: environment).integer
         let amqp = try required("AMQP_URL", hint: "the broker, e.g. amqp://user:password@127.0.0.1:5672/%2f")
         guard amqp.hasPrefix("amqp://") || amqp.hasPrefix("amqps://") else {
             throw Problem(description: "AMQP_URL must start with amqp:// or amqps://, got `\(amqp.prefix(8))...`")
