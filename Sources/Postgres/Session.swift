@@ -16,6 +16,8 @@ final class Session {
     /// A transaction was begun but `BEGIN` not sent yet: it travels with the transaction's first
     /// statement, in the same round trip (see `beginLazily`).
     private var beginPending = false
+    /// `commit(after:)` already ended the transaction: the next `commit()` sends nothing.
+    private var endedEarly = false
 
     init(configuration: PostgresConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -49,6 +51,7 @@ final class Session {
         guard let connection else { throw PostgresError.closed }
         preparedStatements.removeAll()
         beginPending = false
+        endedEarly = false
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else {
             isLost = true
@@ -97,12 +100,17 @@ final class Session {
         guard connection != nil else { throw PostgresError.closed }
         if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
         beginPending = true
+        endedEarly = false
     }
 
     /// Ends the transaction with `COMMIT`; returns false when the server rolled it back instead
     /// (a statement in it had failed). A transaction that ran no statement has nothing to commit
     /// and costs no round trip.
     func commit() throws -> Bool {
+        if endedEarly {
+            endedEarly = false
+            return true
+        }
         if beginPending {
             beginPending = false
             return true
@@ -112,6 +120,7 @@ final class Session {
 
     /// Ends the transaction with `ROLLBACK` (nothing to send when no statement ran in it).
     func rollback() throws {
+        endedEarly = false
         if beginPending {
             beginPending = false
             return
@@ -149,29 +158,69 @@ final class Session {
 
     /// `BEGIN` and the transaction's first statement in one round trip. A statement without
     /// parameters goes as one simple query `BEGIN;<sql>` (several statements stay allowed); any
-    /// other goes through libpq's pipeline mode: BEGIN, the statement and one Sync, then both
-    /// results. Either way the server runs BEGIN first, so the statement is inside the transaction,
-    /// and an error in BEGIN is reported before the statement's.
+    /// other goes through libpq's pipeline mode. Either way the server runs BEGIN first, so the
+    /// statement is inside the transaction, and an error in BEGIN is reported before the statement's.
     private func executeAfterBegin(
         _ sql: String, parameters: [String?], prepared: Bool, connection: OpaquePointer
     ) throws -> PostgresRows {
         if parameters.isEmpty && !prepared {
             return try rows(from: PQexec(connection, "BEGIN;" + sql))
         }
-        let name = prepared ? try statementName(for: sql, parameterCount: Int32(parameters.count), connection: connection) : nil
-        guard PQenterPipelineMode(connection) == 1 else {
-            _ = try rows(from: PQexec(connection, "BEGIN"))
-            return try execute(sql, parameters: parameters, prepared: prepared)
+        let results = try pipeline([Self.begin, Statement(sql: sql, parameters: parameters, prepared: prepared)], connection: connection)
+        return try results[1].get()
+    }
+
+    /// Runs `statements` and then `COMMIT`, all in one round trip, and returns the statements'
+    /// rows. The first failure is thrown and the transaction is then left for `rollback()`; on
+    /// success the transaction is over and the `commit()` that follows sends nothing.
+    func commit(after statements: [Statement]) throws -> [PostgresRows] {
+        guard let connection else { throw PostgresError.closed }
+        if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
+        var batch = statements
+        if beginPending {
+            beginPending = false
+            batch.insert(Self.begin, at: 0)
         }
-        let sent = PQsendQueryParams(connection, "BEGIN", 0, nil, nil, nil, nil, 0) == 1
-            && withParameterPointers(parameters) { values in
-                let count = Int32(parameters.count)
+        batch.append(Statement(sql: "COMMIT", parameters: [], prepared: false))
+        let results = try pipeline(batch, connection: connection)
+        let rows = try results.map { try $0.get() }
+        guard rows.last?.commandTag == "COMMIT" else {
+            throw PostgresError(code: .transactionRolledBack, message: "COMMIT rolled the transaction back")
+        }
+        endedEarly = true
+        return Array(rows.dropFirst(batch.count - statements.count - 1).dropLast())
+    }
+
+    struct Statement {
+        let sql: String
+        let parameters: [String?]
+        let prepared: Bool
+    }
+
+    private static let begin = Statement(sql: "BEGIN", parameters: [], prepared: false)
+
+    /// Sends the statements and one Sync in one round trip (libpq's pipeline mode) and returns
+    /// each statement's outcome, in order. After a failure the server skips the rest of the
+    /// pipeline; the skipped statements report that failure. Throws only when the connection broke.
+    private func pipeline(_ statements: [Statement], connection: OpaquePointer) throws -> [Result<PostgresRows, PostgresError>] {
+        // Statements are prepared before entering pipeline mode, where PQprepare is not allowed.
+        let names = try statements.map { statement in
+            statement.prepared ? try statementName(for: statement.sql, parameterCount: Int32(statement.parameters.count), connection: connection) : nil
+        }
+        guard PQenterPipelineMode(connection) == 1 else {
+            throw lostError(message: "libpq could not enter pipeline mode: \(lastErrorMessage())")
+        }
+        var sent = true
+        for (statement, name) in zip(statements, names) where sent {
+            sent = withParameterPointers(statement.parameters) { values in
+                let count = Int32(statement.parameters.count)
                 if let name { return PQsendQueryPrepared(connection, name, count, values, nil, nil, 0) }
-                return PQsendQueryParams(connection, sql, count, nil, values, nil, nil, 0)
+                return PQsendQueryParams(connection, statement.sql, count, nil, values, nil, nil, 0)
             } == 1
-            && PQpipelineSync(connection) == 1
-        // The results in order, up to the Sync's. A NULL ends each statement's results; more NULLs
-        // in a row than statements sent means nothing more is coming (a broken connection).
+        }
+        sent = sent && PQpipelineSync(connection) == 1
+        // The results in order, up to the Sync's. A NULL ends each statement's results; two NULLs
+        // in a row mean nothing more is coming (a broken connection).
         var results: [OpaquePointer] = []
         var nulls = 0
         while sent {
@@ -188,20 +237,30 @@ final class Session {
             results.append(result)
         }
         let exited = PQexitPipelineMode(connection) == 1
-        results.dropFirst(2).forEach { PQclear($0) }
-        let statement = results.count > 1 ? results[1] : nil
-        do {
-            // BEGIN's own failure explains the statement's (which the server then skipped).
-            _ = try rows(from: results.first)
-        } catch {
-            if let statement { PQclear(statement) }
-            throw error
+        var outcomes: [Result<PostgresRows, PostgresError>] = []
+        var failure: PostgresError?
+        for index in statements.indices {
+            guard index < results.count else {
+                outcomes.append(.failure(failure ?? lostError(message: lastErrorMessage())))
+                continue
+            }
+            if let failure, PQresultStatus(results[index]) == PGRES_PIPELINE_ABORTED {
+                PQclear(results[index])
+                outcomes.append(.failure(failure))
+                continue
+            }
+            do {
+                outcomes.append(.success(try rows(from: results[index])))
+            } catch let error as PostgresError {
+                failure = failure ?? error
+                outcomes.append(.failure(error))
+            }
         }
+        results.dropFirst(statements.count).forEach { PQclear($0) }
         guard exited else {
-            if let statement { PQclear(statement) }
             throw lostError(message: "libpq could not leave pipeline mode: \(lastErrorMessage())")
         }
-        return try rows(from: statement)
+        return outcomes
     }
 
     private func statementName(for sql: String, parameterCount: Int32, connection: OpaquePointer) throws -> String {

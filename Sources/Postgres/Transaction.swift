@@ -1,4 +1,16 @@
 extension PostgresConnection {
+    /// Inside `withTransaction`: runs the statements and then `COMMIT` in one round trip, and
+    /// returns each statement's rows. This ends the transaction (the body must not use the
+    /// connection for it afterwards) and `withTransaction` then sends no COMMIT of its own. A
+    /// failing statement is thrown and the transaction rolled back as for any other error.
+    ///
+    /// For the statements whose results a transaction needs only at its end: the last writes
+    /// of a delivery cost no round trip of their own.
+    public func commit(after statements: [PostgresQuery], prepared: Bool = false) async throws -> [PostgresRows] {
+        let batch = statements.map { Session.Statement(sql: $0.sql, parameters: $0.parameters.map(\.postgresText), prepared: prepared) }
+        return try await thread.run { try $0.commit(after: batch) }
+    }
+
     /// Runs `body` inside `BEGIN` ... `COMMIT` and returns its result.
     ///
     /// If `body` throws, the transaction is rolled back and the body's error is rethrown (a failing

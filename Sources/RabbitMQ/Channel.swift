@@ -139,6 +139,23 @@ public struct Channel: Sendable {
         try await publish(OutgoingMessage(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory))
     }
 
+    /// Publishes without waiting: the message is queued for the connection thread, in order
+    /// with everything sent after it. No confirm is awaited and a return is dropped: for messages
+    /// whose loss the sender covers otherwise, such as an RPC reply the server keeps for a
+    /// retried request. `onFailure` runs on the connection thread if the channel turns out to be
+    /// closed or the write fails. Throws only if the connection is already gone.
+    public func send(_ message: OutgoingMessage, onFailure: @escaping @Sendable (RabbitMQError) -> Void = { _ in }) throws {
+        let (number, id) = (self.number, self.id)
+        let failed = core.submit { core in
+            switch core.channel(number, id: id) {
+            case .failure(let error): onFailure(error)
+            case .success(let channel):
+                core.publish(message, on: channel) { if case .failure(let error) = $0 { onFailure(error) } }
+            }
+        }
+        if let failed { throw failed }
+    }
+
     /// Publishes many messages in one hop to the connection thread and waits for every outcome.
     /// The results are in the order of `messages`; a failure of one does not stop the others.
     public func publish(contentsOf messages: [OutgoingMessage]) async throws -> [Result<Void, RabbitMQError>] {

@@ -103,6 +103,64 @@ struct ConnectionTests {
         }
     }
 
+    @Test func commitAfterSendsTheLastStatementsWithTheCommitAndReturnsTheirRows() async throws {
+        try await TestDatabase.withTable("commitafter") { connection, table in
+            try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY, note text)")
+            let rows = try await connection.withTransaction { transaction in
+                try await transaction.execute("INSERT INTO \(unescaped: table) VALUES (\(1), \("first"))")
+                return try await transaction.commit(after: [
+                    "INSERT INTO \(unescaped: table) VALUES (\(2), \("second")) RETURNING id",
+                    "UPDATE \(unescaped: table) SET note = \("changed") WHERE id = \(1)",
+                ], prepared: true)
+            }
+            #expect(rows.count == 2)
+            #expect(try rows[0][0].decode(Int.self, at: 0) == 2)
+            #expect(rows[1].affectedRows == 1)
+            let other = try await TestDatabase.connect()
+            let notes = try await other.query("SELECT note FROM \(unescaped: table) ORDER BY id").map { try $0.decode(String.self, at: 0) }
+            #expect(notes == ["changed", "second"], "another connection sees every row committed")
+            await other.close()
+        }
+    }
+
+    @Test func commitAfterAFailingStatementRollsEverythingBackAndNamesTheFailure() async throws {
+        try await TestDatabase.withTable("commitafterfails") { connection, table in
+            try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY)")
+            try await connection.execute("INSERT INTO \(unescaped: table) VALUES (\(1))")
+            await #expect {
+                try await connection.withTransaction { transaction in
+                    try await transaction.execute("INSERT INTO \(unescaped: table) VALUES (\(2))")
+                    _ = try await transaction.commit(after: [
+                        "INSERT INTO \(unescaped: table) VALUES (\(1))",
+                        "INSERT INTO \(unescaped: table) VALUES (\(3))",
+                    ])
+                }
+            } throws: { error in
+                (error as? PostgresError)?.sqlState == "23505"
+            }
+            let ids = try await connection.query("SELECT id FROM \(unescaped: table) ORDER BY id").map { try $0.decode(Int.self, at: 0) }
+            #expect(ids == [1], "neither the body's row nor the statement after the failure stayed")
+            let after = try await connection.withTransaction { transaction in
+                try await transaction.commit(after: ["INSERT INTO \(unescaped: table) VALUES (\(4))"])
+            }
+            #expect(after.count == 1, "the connection is usable for the next transaction")
+        }
+    }
+
+    @Test func commitAfterAsTheOnlyStatementsOfATransactionBeginsItToo() async throws {
+        try await TestDatabase.withTable("commitafteronly") { connection, table in
+            try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY)")
+            await #expect(throws: BodyFailed.self) {
+                try await connection.withTransaction { transaction in
+                    _ = try await transaction.commit(after: ["INSERT INTO \(unescaped: table) VALUES (\(1))"])
+                    throw BodyFailed()
+                }
+            }
+            let count = try await connection.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int.self, at: 0)
+            #expect(count == 1, "committed before the body threw: BEGIN went with the statement")
+        }
+    }
+
     struct BodyFailed: Error {}
 
     @Test func transactionRollsBackWhenTheBodyThrows() async throws {

@@ -35,4 +35,20 @@ import WarrenTesting
             #expect(try await till.query("SELECT count(*)::bigint FROM charges", Int.self) == [1])
         }
     }
+
+    /// The inbox record is written at the end of the transaction, so a duplicate's handler runs
+    /// again before the record's key stops it: whatever it would answer now is rolled back.
+    @Test func aDuplicateGetsItsFirstReplyEvenWhenItsHandlerWouldNowAnswerOtherwise() async throws {
+        try await HandlerHarness.with(Till.context, topology: RuntimeHarness.topologyDirectory) { till in
+            let envelope = Envelope(messageId: "charge-2", type: Till.Charge.type, replyTo: "in-memory")
+            let first = try await till.handle(Till.Charge(orderId: "o-4", amount: 5), envelope: envelope)
+            _ = try await till.handle(Till.Void(orderId: "o-4"))
+            let again = try await till.handle(Till.Charge(orderId: "o-4", amount: 5), envelope: envelope)
+            #expect(again.duplicate)
+            #expect(try first.reply?.decode(Till.Charged.self).approved == true)
+            #expect(try again.reply?.decode(Till.Charged.self) == (try first.reply?.decode(Till.Charged.self)))
+            #expect(try await till.query("SELECT count(*)::bigint FROM charges WHERE voided", Int.self) == [1],
+                    "the void stays; the duplicate changed nothing")
+        }
+    }
 }

@@ -31,7 +31,9 @@ public struct CircuitBreaker: Sendable {
 
     public let settings: Settings
     public private(set) var state: State = .closed
-    private var outcomes: [(at: ContinuousClock.Instant, failed: Bool)] = []
+    /// Calls of the window counted per slice of a twentieth of it: recording is O(1) however
+    /// many calls a busy caller makes, and old slices leave whole (up to a slice early).
+    private var slices: [Slice] = []
     private var openedAt: ContinuousClock.Instant?
     private var probesInFlight = 0
     private var probeSuccesses = 0
@@ -63,12 +65,10 @@ public struct CircuitBreaker: Sendable {
     public mutating func record(failed: Bool, now: ContinuousClock.Instant) -> State? {
         switch state {
         case .closed:
-            outcomes.append((now, failed))
-            let window = settings.window
-            outcomes.removeAll { now - $0.at > window }
-            let failures = outcomes.filter(\.failed).count
-            let rate = Double(failures) / Double(outcomes.count)
-            if failures >= settings.failureThreshold || (outcomes.count >= settings.minimumCalls && rate >= settings.failureRate) {
+            count(failed: failed, now: now)
+            let (calls, failures) = slices.reduce(into: (0, 0)) { $0.0 += $1.calls; $0.1 += $1.failures }
+            let rate = Double(failures) / Double(calls)
+            if failures >= settings.failureThreshold || (calls >= settings.minimumCalls && rate >= settings.failureRate) {
                 return open(now)
             }
             return nil
@@ -81,15 +81,33 @@ public struct CircuitBreaker: Sendable {
             probeSuccesses += 1
             guard probeSuccesses >= settings.probes else { return nil }
             state = .closed
-            outcomes.removeAll()
+            slices.removeAll()
             return .closed
         }
+    }
+
+    private struct Slice {
+        let start: ContinuousClock.Instant
+        var calls = 0
+        var failures = 0
+    }
+
+    private mutating func count(failed: Bool, now: ContinuousClock.Instant) {
+        let window = settings.window
+        if let first = slices.first, now - first.start > window {
+            slices.removeAll { now - $0.start > window }
+        }
+        if slices.isEmpty || now - slices[slices.count - 1].start >= window / 20 {
+            slices.append(Slice(start: now))
+        }
+        slices[slices.count - 1].calls += 1
+        if failed { slices[slices.count - 1].failures += 1 }
     }
 
     private mutating func open(_ now: ContinuousClock.Instant) -> State {
         state = .open
         openedAt = now
-        outcomes.removeAll()
+        slices.removeAll()
         probesInFlight = 0
         return .open
     }

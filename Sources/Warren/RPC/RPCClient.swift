@@ -295,16 +295,15 @@ public final class RPCClient: Service, Sendable {
                           deadlineIsFailure: Bool = true) async -> Answer {
         let slot = ReplySlot()
         let admission: Result<Channel, RPCError> = state.withLock { state in
-            var breaker = state.breakers[target] ?? CircuitBreaker(settings: configuration.breaker)
-            defer { state.breakers[target] = breaker }
-            let (decision, transition) = breaker.admit(now: .now)
+            // Mutated in place in the dictionary: a copy would copy its window too.
+            let (decision, transition) = state.breakers[target, default: CircuitBreaker(settings: configuration.breaker)].admit(now: .now)
             if let transition { breakerChanged(target, to: transition) }
             if case .reject(let retryAt) = decision {
                 let seconds = max(1, Int(((retryAt - .now) / .seconds(1)).rounded(.up)))
                 return .failure(.unavailable(target: target, reason: "circuit open after repeated failures; retry in \(seconds)s"))
             }
             guard let channel = state.channel else {
-                _ = breaker.record(failed: true, now: .now).map { breakerChanged(target, to: $0) }
+                _ = state.breakers[target]?.record(failed: true, now: .now).map { breakerChanged(target, to: $0) }
                 return .failure(.unavailable(target: target, reason: "not connected to the broker"))
             }
             state.pending[id] = slot
@@ -364,9 +363,7 @@ public final class RPCClient: Service, Sendable {
 
     private func record(target: String, failed: Bool) {
         state.withLock { state in
-            guard var breaker = state.breakers[target] else { return }
-            if let transition = breaker.record(failed: failed, now: .now) { breakerChanged(target, to: transition) }
-            state.breakers[target] = breaker
+            if let transition = state.breakers[target]?.record(failed: failed, now: .now) { breakerChanged(target, to: transition) }
         }
     }
 

@@ -93,7 +93,7 @@ struct DeliveryPipeline: Sendable {
     private func duplicate(_ delivery: Delivery, envelope: Envelope, storedReply: (type: String, body: String)?,
                            logger: Logger) async throws -> Outcome {
         if let storedReply, let answer = Reply.answering(envelope, type: storedReply.type, body: Data(storedReply.body.utf8), from: context.name) {
-            _ = try await publisher.publish([answer])
+            try await publisher.reply(answer)
         }
         metrics.outcome(.duplicate)
         logger.debug("duplicate delivery skipped: already handled", metadata: ["answered_again": "\(storedReply != nil)"])
@@ -132,12 +132,12 @@ struct DeliveryPipeline: Sendable {
     }
 
     /// Publishes what the handler caused; confirmed rows are deleted later in batches. A row the
-    /// broker refused stays in the outbox for the relay, which retries it with backoff.
+    /// broker refused stays in the outbox for the relay, which retries it with backoff. The
+    /// reply goes out at once, unconfirmed: the inbox keeps it for a retried request.
     private func publishAfterCommit(_ written: [OutboxMessage], reply: OutgoingMessage?, logger: Logger) async throws {
-        guard !written.isEmpty || reply != nil else { return }
-        var messages = written.map(\.outgoing)
-        if let reply { messages.append(reply) }
-        let outcomes = try await publisher.publish(messages)
+        if let reply { try await publisher.reply(reply) }
+        guard !written.isEmpty else { return }
+        let outcomes = try await publisher.publish(written.map(\.outgoing))
         var confirmed: [Int64] = []
         for (message, error) in zip(written, outcomes) {
             if let error {
@@ -184,7 +184,7 @@ struct DeliveryPipeline: Sendable {
                             logger: Logger) async throws -> Outcome {
         // A caller waiting for a reply learns at once that there will be none.
         if let envelope, let answer = Reply.answering(envelope, type: Reply.errorType, body: Reply.errorBody("\(failure.reason.name): \(failure.message)"), from: context.name) {
-            _ = try await publisher.publish([answer])
+            try await publisher.reply(answer)
         }
         var properties = delivery.properties
         var headers = properties.headers ?? [:]

@@ -3,9 +3,14 @@ import Logging
 import Postgres
 import Topology
 
-/// Steps 1–3 of the reliability protocol for one message: the inbox check, the handler's step
-/// before the transaction (its RPCs), then inbox record, handler, stored reply and outbox rows
-/// in one transaction. The delivery pipeline and `WarrenTesting`'s handler harness both run it.
+/// Steps 1–3 of the reliability protocol for one message: the handler's step before the
+/// transaction (its RPCs), then handler, inbox record with the reply, and outbox rows in one
+/// transaction. The delivery pipeline and `WarrenTesting`'s handler harness both run it.
+///
+/// The inbox record is written last, with the outbox rows and the COMMIT in one round trip, so a
+/// request costs two round trips: BEGIN with the handler's first statement, then the rest. A
+/// duplicate is found there (the record's key exists) or earlier (the handler tripped over its
+/// own first effects); either way the transaction rolls back and the first reply is returned.
 package struct HandlerTransaction: Sendable {
     let inbox: Inbox
     let outbox: Outbox
@@ -29,22 +34,20 @@ package struct HandlerTransaction: Sendable {
         }
         let work = try await handler.prepare(body, calls)
         let handling = Handling(envelope: envelope, database: database, logger: logger, routes: routes)
-        let outcome = try await database.withTransaction { db -> Result? in
-            guard try await inbox.record(envelope, queue: queue, on: db) else { return nil }
-            try await work(handling)
-            let reply = handling.reply
-            if let reply {
-                try await inbox.storeReply(envelope.messageId, type: reply.type, body: String(decoding: reply.body, as: UTF8.self), on: db)
+        do {
+            return try await database.withTransaction { db -> Result in
+                try await work(handling)
+                let reply = handling.reply
+                let messages = handling.published + calls.compensations.map(\.outboxMessage)
+                let closing = [inbox.record(envelope, queue: queue, reply: reply)] + (try outbox.inserts(messages))
+                let rows = try await db.commit(after: closing, prepared: true)
+                return .handled(written: try outbox.written(messages, rows: rows.dropFirst()), reply: reply)
             }
-            let compensations = calls.compensations.map(\.outboxMessage)
-            return .handled(written: try await outbox.write(handling.published + compensations, on: db), reply: reply)
+        } catch where !DeliveryPipeline.isInfrastructure(error) {
+            // Rolled back. If the message was handled before, that is why: not a failure.
+            guard case .handled(let type, let reply) = try await inbox.entry(envelope.messageId, on: database) else { throw error }
+            return .duplicate(storedReply: envelope.replyTo == nil ? nil : Self.pair(type, reply))
         }
-        if let outcome { return outcome }
-        // A duplicate found inside the transaction: a request gets its first reply again.
-        guard envelope.replyTo != nil, case .handled(let type, let reply) = try await inbox.entry(envelope.messageId, on: database) else {
-            return .duplicate(storedReply: nil)
-        }
-        return .duplicate(storedReply: Self.pair(type, reply))
     }
 
     private static func pair(_ type: String?, _ body: String?) -> (type: String, body: String)? {

@@ -38,12 +38,16 @@ final class Lane: Sendable {
     /// No more work comes; `run` returns after what is queued.
     func finish() { continuation.finish() }
 
+    /// Runs on the lane's database thread (a task executor preference): a delivery's statements
+    /// then run inline, and the only thread hops left are the delivery's arrival and its publish.
     func run(_ pipeline: DeliveryPipeline, logger: Logger) async {
-        for await work in stream {
-            state.laneStarted(index)
-            await process(work, pipeline, logger: logger)
-            state.laneFinished(index)
-            queued.subtract(1, ordering: .relaxed)
+        await withTaskExecutorPreference(database.taskExecutor) {
+            for await work in stream {
+                state.laneStarted(index)
+                await process(work, pipeline, logger: logger)
+                state.laneFinished(index)
+                queued.subtract(1, ordering: .relaxed)
+            }
         }
     }
 

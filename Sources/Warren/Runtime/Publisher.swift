@@ -12,11 +12,14 @@ import Synchronization
 final class Publisher: Sendable {
     let connection: Connection
     private let channel: Mutex<Channel?>
+    /// Replies go on a channel without confirms: see `reply(_:)`.
+    private let replyChannel: Mutex<Channel?>
     private let logger: Logger
 
     init(connection: Connection, logger: Logger) {
         self.connection = connection
         self.channel = Mutex(nil)
+        self.replyChannel = Mutex(nil)
         self.logger = logger
     }
 
@@ -52,6 +55,25 @@ final class Publisher: Sendable {
             }
         }
         return outcomes
+    }
+
+    /// Sends an RPC reply or a command's outcome without waiting for a confirm. The inbox keeps
+    /// the reply, so a caller that missed it gets it again by retrying the request, and a confirm
+    /// would only cost the broker work and the delivery a wait. Throws only when the connection
+    /// failed; a channel the broker closed is replaced for the next reply.
+    func reply(_ message: OutgoingMessage) async throws {
+        let channel: Channel
+        if let open = replyChannel.withLock({ $0 }) {
+            channel = open
+        } else {
+            channel = try await connection.openChannel()
+            replyChannel.withLock { $0 = channel }
+        }
+        let logger = logger
+        try channel.send(message) { [self] error in
+            replyChannel.withLock { if $0?.number == channel.number { $0 = nil } }
+            logger.warning("reply not sent; the caller gets it again if it retries", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Publishes one message and throws whatever kept it from being confirmed.

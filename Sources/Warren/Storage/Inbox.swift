@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// The context's record of every message it has handled, by message id: the half of
@@ -6,18 +7,15 @@ import Postgres
 struct Inbox: Sendable {
     let schema: ContextSchema
 
-    /// Records the message inside the open transaction; false when it was handled before.
-    func record(_ envelope: Envelope, queue: String, on db: PostgresConnection) async throws -> Bool {
-        let inserted = try await db.execute(
-            "INSERT INTO \(schema.inbox) (message_id, type, queue) VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING",
-            [envelope.messageId, envelope.type, queue], prepared: true)
-        return inserted == 1
-    }
-
-    /// Keeps the reply with the message's record, in the same transaction as the effects.
-    func storeReply(_ messageId: String, type: String, body: String, on db: PostgresConnection) async throws {
-        try await db.execute("UPDATE \(schema.inbox) SET reply = $2, reply_type = $3 WHERE message_id = $1",
-                             [messageId, body, type], prepared: true)
+    /// The INSERT that records the message, with the reply it got if it was a request. It goes
+    /// first among the statements sent with the handler's COMMIT: a message handled before
+    /// violates the primary key there, so nothing after it runs and the transaction, the
+    /// handler's effects included, is rolled back. A copy handled concurrently by another lane
+    /// or replica waits on that key until the first commits, then fails the same way.
+    func record(_ envelope: Envelope, queue: String, reply: (type: String, body: Data)?) -> PostgresQuery {
+        PostgresQuery(
+            sql: "INSERT INTO \(schema.inbox) (message_id, type, queue, reply_type, reply) VALUES ($1, $2, $3, $4, $5)",
+            parameters: [envelope.messageId, envelope.type, queue, reply?.type, reply.map { String(decoding: $0.body, as: UTF8.self) }])
     }
 
     enum Entry: Sendable {

@@ -7,19 +7,25 @@ import Postgres
 struct Outbox: Sendable {
     let schema: ContextSchema
 
-    /// Writes the messages inside the open transaction and returns them with their row ids.
-    func write(_ messages: [OutboxMessage], on db: PostgresConnection) async throws -> [OutboxMessage] {
-        var written: [OutboxMessage] = []
+    /// The INSERTs that write the messages, for the end of the handler's transaction
+    /// (`commit(after:)`); each returns its row id, which `written(_:rows:)` puts back.
+    func inserts(_ messages: [OutboxMessage]) throws -> [PostgresQuery] {
         let encoder = JSONEncoder()
-        for var message in messages {
+        return try messages.map { message in
             let envelope = String(decoding: try encoder.encode(message.envelope), as: UTF8.self)
-            let rows = try await db.query(
-                "INSERT INTO \(schema.outbox) (exchange, routing_key, envelope, body) VALUES ($1, $2, $3, $4) RETURNING id",
-                [message.exchange, message.routingKey, envelope, String(decoding: message.body, as: UTF8.self)], prepared: true)
-            message.id = try rows[0].decode(Int64.self, at: 0)
-            written.append(message)
+            return PostgresQuery(
+                sql: "INSERT INTO \(schema.outbox) (exchange, routing_key, envelope, body) VALUES ($1, $2, $3, $4) RETURNING id",
+                parameters: [message.exchange, message.routingKey, envelope, String(decoding: message.body, as: UTF8.self)])
         }
-        return written
+    }
+
+    /// The messages with the row ids their INSERTs returned.
+    func written(_ messages: [OutboxMessage], rows: some Collection<PostgresRows>) throws -> [OutboxMessage] {
+        try zip(messages, rows).map { message, rows in
+            var message = message
+            message.id = try rows[0].decode(Int64.self, at: 0)
+            return message
+        }
     }
 
     /// Rows no live delivery is publishing any more: older than `age` and due for another try.
