@@ -172,6 +172,36 @@ import Topology
         }
     }
 
+    @Test func oneLaneHasSeveralCallsUnderWayAndCommitsInArrivalOrder() async throws {
+        try await RuntimeHarness.with { harness in
+            Till.delay.store(300, ordering: .relaxed)
+            Till.mostInFlight.store(0, ordering: .relaxed)
+            defer { Till.delay.store(0, ordering: .relaxed) }
+            let till = try await harness.start(Till.context, concurrency: 4)
+            let shop = try await harness.start(Shop.context, concurrency: 1) { $0.callsAhead = 4 }
+            let connection = try await harness.connect()
+            let channel = try await connection.openChannel()
+            try await channel.enablePublisherConfirms()
+            let orders = (1...4).map { "ahead-\($0)" }
+            let messages = try orders.map { order in
+                OutgoingMessage(exchange: "shop.commands", routingKey: Shop.PlaceOrder.type,
+                                body: try JSONEncoder().encode(Shop.PlaceOrder(orderId: order, amount: 5)),
+                                properties: Envelope(type: Shop.PlaceOrder.type, appId: "test").properties)
+            }
+            for case .failure(let error) in try await channel.publish(contentsOf: messages) { throw error }
+            try await connection.close()
+            try await harness.eventually("every order is placed") {
+                try await harness.query("SELECT count(*)::bigint FROM shop.orders", Int.self) == [4]
+            }
+            #expect(Till.mostInFlight.load(ordering: .relaxed) >= 2, "the shop's one lane had several charges under way at once")
+            // One lane commits one transaction after the other: transaction ids follow its order.
+            let committed = try await harness.query("SELECT order_id FROM shop.orders ORDER BY xmin::text::bigint", String.self)
+            #expect(committed == orders)
+            try await shop.stop()
+            try await till.stop()
+        }
+    }
+
     @Test func commandsStillQueuedAfterTheWaitDoNotOpenTheCircuit() async throws {
         try await RuntimeHarness.with { harness in
             // No shop worker: every command outlives the wait, accepted and queued (the ingress's 202).

@@ -26,6 +26,9 @@ enum Till {
 
     /// Milliseconds every charge waits before answering: a slow server.
     static let delay = Atomic<Int>(0)
+    /// Charges being handled now, and the most there ever were at once.
+    static let inFlight = Atomic<Int>(0)
+    static let mostInFlight = Atomic<Int>(0)
 
     static var context: BoundedContext {
         var context = BoundedContext("till", system: "ledger", migrations: [
@@ -36,6 +39,9 @@ enum Till {
                 """),
         ])
         context.serve(Charge.self) { charge, handling in
+            let now = inFlight.add(1, ordering: .relaxed).newValue
+            defer { inFlight.subtract(1, ordering: .relaxed) }
+            mostInFlight.max(now, ordering: .relaxed)
             let wait = delay.load(ordering: .relaxed)
             if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
             guard charge.amount > 0 else { return Charged(approved: false, reason: "amount \(charge.amount) is not positive") }

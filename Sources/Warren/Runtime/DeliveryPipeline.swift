@@ -28,7 +28,33 @@ struct DeliveryPipeline: Sendable {
         case handled, duplicate, retried, dead, expired
     }
 
-    func process(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection) async throws -> Outcome {
+    /// A delivery whose handler's calls were started before its turn in the lane.
+    struct Started: Sendable {
+        let calls: Calls
+        let ahead: HandlerTransaction.Ahead
+    }
+
+    /// Starts the calls of a delivery whose handler makes some before its transaction, so a lane
+    /// can have several deliveries' calls in flight while it commits them in order. Nil for any
+    /// other delivery, and for one that will not reach its handler (`process` deals with it).
+    func startCalls(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection) async throws -> Started? {
+        guard let envelope = try? Envelope(properties: delivery.properties), let handler = context.handler(for: envelope.type),
+              handler.needsCalls, !Self.isPastDeadline(delivery), admissionFailure(delivery, envelope: envelope, queue: queue) == nil
+        else { return nil }
+        let calls = Calls(client: rpcClient, cause: envelope)
+        let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
+        guard let ahead = try await transaction.startCalls(handler, body: delivery.body, envelope: envelope, database: database, calls: calls)
+        else { return nil }
+        return Started(calls: calls, ahead: ahead)
+    }
+
+    static func isPastDeadline(_ delivery: Delivery) -> Bool {
+        guard let deadline = delivery.properties.headers?[Reply.deadlineHeader]?.intValue else { return false }
+        return Int64(deadline) < Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+
+    func process(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection,
+                 started: Started? = nil) async throws -> Outcome {
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue.name)"
         let envelope: Envelope
@@ -46,8 +72,7 @@ struct DeliveryPipeline: Sendable {
         if let failure = admissionFailure(delivery, envelope: envelope, queue: queue) {
             return try await deadLetter(delivery, from: queue, failure, envelope: envelope, logger: logger)
         }
-        if let deadline = delivery.properties.headers?[Reply.deadlineHeader]?.intValue,
-           Int64(deadline) < Int64((Date().timeIntervalSince1970 * 1000).rounded()) {
+        if started == nil, Self.isPastDeadline(delivery) {
             // Its caller has given up and may have compensated: acting now would be wrong.
             try await delivery.ack()
             metrics.outcome(.expired)
@@ -55,13 +80,13 @@ struct DeliveryPipeline: Sendable {
             return .expired
         }
         let handler = context.handler(for: envelope.type)!
-        let calls = Calls(client: rpcClient, cause: envelope)
-        let started = ContinuousClock.now
+        let calls = started?.calls ?? Calls(client: rpcClient, cause: envelope)
+        let startedAt = ContinuousClock.now
         let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
         let result: HandlerTransaction.Result
         do {
             result = try await transaction.run(handler, body: delivery.body, envelope: envelope, queue: queue.name,
-                                               database: database, calls: calls, logger: logger)
+                                               database: database, calls: calls, logger: logger, ahead: started?.ahead)
         } catch {
             await sendCompensations(calls, logger: logger)
             if let failure = error as? PermanentFailure {
@@ -70,7 +95,7 @@ struct DeliveryPipeline: Sendable {
             if Self.isInfrastructure(error) { throw error }
             return try await retry(delivery, from: queue, envelope: envelope, after: error, logger: logger)
         }
-        metrics.handled(type: envelope.type, duration: ContinuousClock.now - started)
+        metrics.handled(type: envelope.type, duration: ContinuousClock.now - startedAt)
         let written: [OutboxMessage]
         let reply: (type: String, body: Data)?
         switch result {

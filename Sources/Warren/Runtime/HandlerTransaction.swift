@@ -16,6 +16,21 @@ package struct HandlerTransaction: Sendable {
     let outbox: Outbox
     let routes: Routes
 
+    /// What a handler does inside the transaction, once its step before it is done.
+    package typealias Work = @Sendable (Handling) async throws -> Void
+    /// A handler's step before the transaction (its calls), running ahead of the transaction.
+    package typealias Ahead = Task<Work, any Error>
+
+    /// Starts the step before the transaction of a handler that makes calls, unless the message
+    /// was handled before (nil: `run` then finds the duplicate itself). The inbox is checked
+    /// here, on the lane's connection, before anything goes out; the calls then run on their
+    /// own while the lane commits earlier deliveries.
+    package func startCalls(_ handler: Handler, body: Data, envelope: Envelope, database: PostgresConnection,
+                            calls: Calls) async throws -> Ahead? {
+        guard handler.needsCalls, case .absent = try await inbox.entry(envelope.messageId, on: database) else { return nil }
+        return Task { try await handler.prepare(body, calls) }
+    }
+
     package enum Result: Sendable {
         /// Handled before: nothing ran; the reply stored then, if it was a request.
         case duplicate(storedReply: (type: String, body: String)?)
@@ -25,14 +40,21 @@ package struct HandlerTransaction: Sendable {
 
     /// Throws what the handler threw (a `PermanentFailure`, or anything else for a retry)
     /// after the transaction rolled back; compensations of timed-out calls are then in `calls`.
+    ///
+    /// `ahead` is the handler's step already started by `startCalls` (the inbox checked first).
     package func run(_ handler: Handler, body: Data, envelope: Envelope, queue: String, database: PostgresConnection,
-                     calls: Calls, logger: Logger) async throws -> Result {
-        // A handler with a step before its transaction must not call out again for a message
-        // it already handled.
-        if handler.needsCalls, case .handled(let type, let reply) = try await inbox.entry(envelope.messageId, on: database) {
-            return .duplicate(storedReply: Self.pair(type, reply))
+                     calls: Calls, logger: Logger, ahead: Ahead? = nil) async throws -> Result {
+        let work: Work
+        if let ahead {
+            work = try await ahead.value
+        } else {
+            // A handler with a step before its transaction must not call out again for a message
+            // it already handled.
+            if handler.needsCalls, case .handled(let type, let reply) = try await inbox.entry(envelope.messageId, on: database) {
+                return .duplicate(storedReply: Self.pair(type, reply))
+            }
+            work = try await handler.prepare(body, calls)
         }
-        let work = try await handler.prepare(body, calls)
         let handling = Handling(envelope: envelope, database: database, logger: logger, routes: routes)
         do {
             return try await database.withTransaction { db -> Result in

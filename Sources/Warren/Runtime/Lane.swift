@@ -4,10 +4,12 @@ import RabbitMQ
 import Synchronization
 import Topology
 
-/// One handler at a time on one database connection: a worker runs `CONCURRENCY` lanes.
+/// One transaction at a time on one database connection: a worker runs `CONCURRENCY` lanes.
 ///
 /// Deliveries with the same ordering key always go to the same lane, so they are handled in
-/// order; others go to the lane with the shortest queue.
+/// order; others go to the lane with the shortest queue. A handler's calls before its
+/// transaction (an RPC) do not hold the lane: up to `callsAhead` queued deliveries have their
+/// calls started while the lane commits the ones before them, still in arrival order.
 final class Lane: Sendable {
     struct Work: Sendable {
         let delivery: Delivery
@@ -17,47 +19,74 @@ final class Lane: Sendable {
     let index: Int
     let database: PostgresConnection
     let state: WorkerState
+    let callsAhead: Int
     private let queued = Atomic<Int>(0)
-    private let stream: AsyncStream<Work>
-    private let continuation: AsyncStream<Work>.Continuation
+    private let waiting = LaneQueue<Work>()
 
-    init(index: Int, database: PostgresConnection, state: WorkerState) {
+    init(index: Int, database: PostgresConnection, state: WorkerState, callsAhead: Int = 8) {
         self.index = index
         self.database = database
         self.state = state
-        (stream, continuation) = AsyncStream.makeStream(of: Work.self)
+        self.callsAhead = max(1, callsAhead)
     }
 
     var backlog: Int { queued.load(ordering: .relaxed) }
 
     func enqueue(_ work: Work) {
         queued.add(1, ordering: .relaxed)
-        continuation.yield(work)
+        waiting.push(work)
     }
 
     /// No more work comes; `run` returns after what is queued.
-    func finish() { continuation.finish() }
+    func finish() { waiting.finish() }
+
+    private struct Underway {
+        let work: Work
+        let started: DeliveryPipeline.Started?
+    }
 
     /// Runs on the lane's database thread (a task executor preference): a delivery's statements
     /// then run inline, and the only thread hops left are the delivery's arrival and its publish.
     func run(_ pipeline: DeliveryPipeline, logger: Logger) async {
         await withTaskExecutorPreference(database.taskExecutor) {
-            for await work in stream {
+            var underway: [Underway] = []
+            defer { underway.forEach { $0.started?.ahead.cancel() } }
+            while !Task.isCancelled {
+                if underway.isEmpty {
+                    guard let work = await waiting.next() else { break }
+                    underway.append(await start(work, pipeline, logger: logger))
+                }
+                while underway.count < callsAhead, let work = waiting.poll() {
+                    underway.append(await start(work, pipeline, logger: logger))
+                }
+                let next = underway.removeFirst()
                 state.laneStarted(index)
-                await process(work, pipeline, logger: logger)
+                await process(next.work, started: next.started, pipeline, logger: logger)
                 state.laneFinished(index)
                 queued.subtract(1, ordering: .relaxed)
             }
         }
     }
 
+    /// Starts the delivery's calls, if its handler makes any; a failure here (the database
+    /// away during the inbox check) leaves everything to `process`.
+    private func start(_ work: Work, _ pipeline: DeliveryPipeline, logger: Logger) async -> Underway {
+        guard callsAhead > 1 else { return Underway(work: work, started: nil) }
+        do {
+            return Underway(work: work, started: try await pipeline.startCalls(work.delivery, from: work.queue, database: database))
+        } catch {
+            logger.debug("calls not started ahead", metadata: ["lane": "\(index)", "error": "\(error)"])
+            return Underway(work: work, started: nil)
+        }
+    }
+
     /// A lost database is reconnected and the same delivery tried again: its attempts are for
     /// the handler's failures, not ours. A lost broker ends the session; the broker redelivers.
-    private func process(_ work: Work, _ pipeline: DeliveryPipeline, logger: Logger) async {
+    private func process(_ work: Work, started: DeliveryPipeline.Started?, _ pipeline: DeliveryPipeline, logger: Logger) async {
         var backoff = Backoff()
         while !Task.isCancelled {
             do {
-                _ = try await pipeline.process(work.delivery, from: work.queue, database: database)
+                _ = try await pipeline.process(work.delivery, from: work.queue, database: database, started: started)
                 return
             } catch let error as PostgresError {
                 logger.warning("database unavailable; retrying the delivery after reconnecting", metadata: ["lane": "\(index)", "error": "\(error)"])
