@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -101,6 +102,9 @@ def main():
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         log(f"ready in {figures['up_to_ready_ms']} ms; wrk: {args.connections} connections for {args.duration}s")
+        cpu_snapshot = os.path.join(ROOT, ".local", f"e2e-{run}.cpu.json")
+        subprocess.run([os.path.join(ROOT, "bench", "cpu-by-role"), "snapshot", cpu_snapshot], check=True)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         load_started = time.monotonic()
         out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s",
                               "-s", os.path.join(ROOT, "bench", "e2e.lua"), f"http://127.0.0.1:{ingress}"],
@@ -112,6 +116,12 @@ def main():
         waited, left = invariants.wait_for_quiescence(management, vhost, database, 300, log=log)
         sampling.set()
         saga_seconds = time.monotonic() - load_started - (8 if not left else 0)   # the 8 quiet checks
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wrk_cpu = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+        cpu = json.loads(subprocess.run([os.path.join(ROOT, "bench", "cpu-by-role"), "diff", cpu_snapshot],
+                                        check=True, capture_output=True, text=True).stdout)["cpu_s"]
+        os.remove(cpu_snapshot)
+        cpu["wrk"] = round(wrk_cpu, 2)
         sagas = int(database.value("SELECT count(*) FROM cleaning.cleans WHERE status IN ('CleaningConfirmed', 'CleaningCompleted', 'CleaningRejected')"))
         created = wrk["statuses"].get("201", 0)
         figures.update({
@@ -120,6 +130,10 @@ def main():
             "created_per_s": round(created / wrk["seconds"], 1), "reserve_p50_ms": round(wrk["p50_ms"], 1),
             "reserve_p99_ms": round(wrk["p99_ms"], 1), "sagas_completed": sagas, "sagas_per_s": round(sagas / saga_seconds, 1),
             "drain_s": round(waited, 1), "quiet": not left,
+            # Where the run's CPU went, per completed saga (ms): the broker, PostgreSQL, each
+            # worker, the ingress and wrk, from the load's start until the fleet was quiet.
+            "cpu_ms_per_saga": {k: round(v / max(sagas, 1) * 1000, 2) for k, v in sorted(cpu.items())},
+            "cpu_ms_per_saga_total": round(sum(cpu.values()) / max(sagas, 1) * 1000, 2),
             "rss_rest_mb": {k: round(v, 1) for k, v in rest.items() if v}, "rss_peak_mb": {k: round(v, 1) for k, v in peak.items() if v},
         })
     finally:
@@ -131,10 +145,13 @@ def main():
         management.delete_vhost(vhost)
         admin_db.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
     print(f"{'figure':44} {'value':>10}")
-    for key in ("up_to_ready_ms", "created_per_s", "reserve_p50_ms", "reserve_p99_ms", "sagas_per_s", "drain_s"):
+    for key in ("up_to_ready_ms", "created_per_s", "reserve_p50_ms", "reserve_p99_ms", "sagas_per_s", "drain_s",
+                "cpu_ms_per_saga_total"):
         print(f"{key:44} {figures[key]:>10}")
     for name in CONTEXTS + ["ingress"]:
         print(f"{'rss ' + name + ' rest / peak (MB)':44} {figures['rss_rest_mb'].get(name)!s:>5} / {figures['rss_peak_mb'].get(name)!s}")
+    for name, value in figures["cpu_ms_per_saga"].items():
+        print(f"{'cpu ' + name + ' (ms per saga)':44} {value:>10}")
     print(json.dumps(figures, separators=(",", ":")))
     return 0
 

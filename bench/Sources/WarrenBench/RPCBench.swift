@@ -113,19 +113,30 @@ enum RPCBench {
     struct Latencies {
         var seconds: Double
         var samples: [Double]
+        /// CPU seconds this process used while measuring (user and system).
+        var cpuSeconds: Double = 0
 
         var json: String {
             let sorted = samples.sorted()
             func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
             let rate = Double(samples.count) / seconds
-            return String(format: #"{"calls":%d,"per_s":%.1f,"p50_ms":%.2f,"p99_ms":%.2f}"#, samples.count, rate,
-                          percentile(0.50) * 1000, percentile(0.99) * 1000)
+            return String(format: #"{"calls":%d,"per_s":%.1f,"p50_ms":%.2f,"p99_ms":%.2f,"client_cpu_s":%.3f}"#, samples.count, rate,
+                          percentile(0.50) * 1000, percentile(0.99) * 1000, cpuSeconds)
         }
+    }
+
+    /// User and system CPU seconds of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Runs `count` calls from `concurrency` tasks and times each.
     static func measure(count: Int, concurrency: Int, _ call: @escaping @Sendable (Int) async throws -> Void) async throws -> Latencies {
         let clock = ContinuousClock()
+        let cpuBefore = processCPUSeconds()
         let started = clock.now
         let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
             for first in 0..<concurrency {
@@ -145,6 +156,7 @@ enum RPCBench {
             return all
         }
         let total = clock.now - started
-        return Latencies(seconds: Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18, samples: samples)
+        return Latencies(seconds: Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18, samples: samples,
+                         cpuSeconds: processCPUSeconds() - cpuBefore)
     }
 }
