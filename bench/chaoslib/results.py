@@ -68,11 +68,30 @@ def rows(results):
             if isinstance(figures, dict) and "rpc_per_s" in figures:
                 table.append(("rpc", f"calls/s at concurrency {key[1:]} (p99 {figures.get('rpc_p99_ms')} ms) vs raw round trip",
                               figures["rpc_per_s"], figures.get("raw_per_s"), figures.get("ratio")))
+        for key in ("c16", "c128"):
+            cpu = rpc.get(f"{key}_full_cpu_us_per_call")
+            raw = rpc.get(f"{key}_raw_cpu_us_per_call")
+            if cpu and raw:
+                parts = ", ".join(f"{name} {cpu[name]}" for name in ("broker", "postgres", "server", "client"))
+                table.append(("rpc", f"CPU us per call at concurrency {key[1:]} ({parts}) vs raw round trip",
+                              cpu["total"], raw["total"], round(cpu["total"] / raw["total"], 2) if raw["total"] else None))
     ingress = results.get("ingress")
     if ingress:
-        for key, value in ingress.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                table.append(("ingress", key, value, None, None))
+        bare = ingress.get("bare_rps")
+        connections = ingress.get("connections")
+        table.append(("ingress", f"bare Hummingbird constant, req/s at {connections} connections (p99 {ingress.get('bare_p99_ms')} ms)",
+                      bare, None, None))
+        table.append(("ingress", f"view GET /totals/{{key}} req/s (p99 {ingress.get('view_p99_ms')} ms) vs bare",
+                      ingress.get("view_rps"), bare, ingress.get("view_ratio")))
+        every = "every answer 200" if ingress.get("command_all_200") else "NOT every answer 200"
+        table.append(("ingress", f"command POST /balances req/s (p99 {ingress.get('command_p99_ms')} ms, {every}) vs bare (target 0.25)",
+                      ingress.get("command_rps"), bare, ingress.get("command_ratio")))
+        table.append(("ingress", f"raw broker round trips/s at {connections} in flight, no HTTP (the ceiling of a command) vs bare",
+                      ingress.get("broker_round_trip_rps"), bare, ingress.get("broker_round_trip_ratio")))
+        cpu = ingress.get("command_cpu_us_per_request")
+        if cpu:
+            parts = ", ".join(f"{name} {value}" for name, value in sorted(cpu.items()))
+            table.append(("ingress", f"command CPU us per request ({parts})", round(sum(cpu.values()), 1), None, None))
     e2e = results.get("e2e")
     if e2e:
         table.append(("e2e", "completed reservation sagas/s (target >= 300)", e2e.get("sagas_per_s"), 300,
@@ -82,6 +101,13 @@ def rows(results):
         table.append(("e2e", "POST /cleaningReservations p99 (ms) (target < 250)", e2e.get("reserve_p99_ms"), 250,
                       round(e2e["reserve_p99_ms"] / 250, 2) if e2e.get("reserve_p99_ms") is not None else None))
         table.append(("e2e", "warren up to all ready (ms)", e2e.get("up_to_ready_ms"), None, None))
+        cpu = e2e.get("cpu_ms_per_saga")
+        if cpu:
+            parts = ", ".join(f"{name} {value}" for name, value in sorted(cpu.items(), key=lambda item: -item[1]) if value)
+            budget = round((os.cpu_count() or 1) * 1000 / 300, 2)
+            table.append(("e2e", f"CPU ms per completed saga ({parts}) vs what {os.cpu_count()} cores allow at 300 sagas/s",
+                          e2e.get("cpu_ms_per_saga_total"), budget,
+                          round(e2e["cpu_ms_per_saga_total"] / budget, 2) if e2e.get("cpu_ms_per_saga_total") else None))
         for name, peak in sorted((e2e.get("rss_peak_mb") or {}).items()):
             table.append(("e2e", f"RSS {name} rest / peak under load (MB) (target < 40)",
                           (e2e.get("rss_rest_mb") or {}).get(name), peak, None))
