@@ -28,7 +28,8 @@ package struct HandlerTransaction: Sendable {
     package func startCalls(_ handler: Handler, body: Data, envelope: Envelope, database: PostgresConnection,
                             calls: Calls) async throws -> Ahead? {
         guard handler.needsCalls, case .absent = try await inbox.entry(envelope.messageId, on: database) else { return nil }
-        return Task { try await handler.prepare(body, calls) }
+        // On the shared pool, not on the lane's database thread, which is busy with transactions.
+        return Task(executorPreference: globalConcurrentExecutor) { try await handler.prepare(body, calls) }
     }
 
     package enum Result: Sendable {
