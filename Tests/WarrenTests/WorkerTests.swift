@@ -35,6 +35,24 @@ import Testing
         }
     }
 
+    @Test func queuedDeliveriesCommitTogetherEachOnceAndAFailingOneLeavesTheOthers() async throws {
+        try await RuntimeHarness.with { harness in
+            // Queued before the worker starts, so its one lane finds them waiting.
+            var deposits = (1...40).map { (account: "group-\($0 % 4)", amount: 1, messageId: "g-\($0)") }
+            deposits.insert((account: "blocked", amount: 1, messageId: "g-blocked"), at: 20)
+            try await harness.depositAll(deposits)
+            let worker = try await harness.start(concurrency: 1)
+            _ = try await harness.take(40, from: "audit.ledger-events")
+            let dead = try await harness.take(1, from: "ledger.dead")
+            #expect(dead[0].properties.messageId == "g-blocked")
+            for account in 0..<4 { #expect(try await harness.balance("group-\(account)") == 10) }
+            // Inbox rows written by one transaction share its id.
+            let transactions = try await harness.query("SELECT count(DISTINCT xmin::text)::bigint FROM ledger.warren_inbox", Int.self)[0]
+            #expect(transactions < 40, "40 deliveries in \(transactions) transactions: some committed together")
+            try await worker.stop()
+        }
+    }
+
     @Test func poisonMessagesAreDeadLetteredWithAReasonAndTheWorkerGoesOn() async throws {
         try await RuntimeHarness.with { harness in
             let worker = try await harness.start()

@@ -141,7 +141,7 @@ struct DeliveryPipeline: Sendable {
     }
 
     /// Why a delivery cannot reach its handler at all, or nil when it can.
-    private func admissionFailure(_ delivery: Delivery, envelope: Envelope, queue: Topology.Queue) -> PermanentFailure? {
+    func admissionFailure(_ delivery: Delivery, envelope: Envelope, queue: Topology.Queue) -> PermanentFailure? {
         if let contentType = delivery.properties.contentType, !contentType.lowercased().hasPrefix("application/json") {
             return PermanentFailure(.wrongContentType, "content type is \(contentType): Warren messages are application/json")
         }
@@ -159,7 +159,7 @@ struct DeliveryPipeline: Sendable {
     /// Publishes what the handler caused; confirmed rows are deleted later in batches. A row the
     /// broker refused stays in the outbox for the relay, which retries it with backoff. The
     /// reply goes out at once, unconfirmed: the inbox keeps it for a retried request.
-    private func publishAfterCommit(_ written: [OutboxMessage], reply: OutgoingMessage?, logger: Logger) async throws {
+    func publishAfterCommit(_ written: [OutboxMessage], reply: OutgoingMessage?, logger: Logger) async throws {
         if let reply { try await publisher.reply(reply) }
         guard !written.isEmpty else { return }
         let outcomes = try await publisher.publish(written.map(\.outgoing))

@@ -2,7 +2,8 @@ import Foundation
 
 /// Crash on purpose at a named point of the delivery protocol, to prove that a crash there loses
 /// nothing: `WARREN_FAILPOINT=after-commit:N` kills the process with SIGKILL right after the
-/// N-th committed delivery, before its messages are published and before the ack. Off unless set.
+/// N-th committed transaction (one delivery, or a lane's group of them), before its messages are
+/// published and before the acks. Off unless set.
 enum FailPoint {
     private static let afterCommit: Int? = {
         guard let spec = ProcessInfo.processInfo.environment["WARREN_FAILPOINT"], spec.hasPrefix("after-commit:") else { return nil }

@@ -9,7 +9,8 @@ import Topology
 /// Deliveries with the same ordering key always go to the same lane, so they are handled in
 /// order; others go to the lane with the shortest queue. A handler's calls before its
 /// transaction (an RPC) do not hold the lane: up to `callsAhead` queued deliveries have their
-/// calls started while the lane commits the ones before them, still in arrival order.
+/// calls started while the lane commits the ones before them, still in arrival order. Queued
+/// deliveries without calls commit together, up to `commitTogether` in one transaction.
 final class Lane: Sendable {
     struct Work: Sendable {
         let delivery: Delivery
@@ -20,14 +21,16 @@ final class Lane: Sendable {
     let database: PostgresConnection
     let state: WorkerState
     let callsAhead: Int
+    let commitTogether: Int
     private let queued = Atomic<Int>(0)
     private let waiting = LaneQueue<Work>()
 
-    init(index: Int, database: PostgresConnection, state: WorkerState, callsAhead: Int = 8) {
+    init(index: Int, database: PostgresConnection, state: WorkerState, callsAhead: Int = 8, commitTogether: Int = 8) {
         self.index = index
         self.database = database
         self.state = state
         self.callsAhead = max(1, callsAhead)
+        self.commitTogether = max(1, commitTogether)
     }
 
     var backlog: Int { queued.load(ordering: .relaxed) }
@@ -56,14 +59,22 @@ final class Lane: Sendable {
                     guard let work = await waiting.next() else { break }
                     underway.append(await start(work, pipeline, logger: logger))
                 }
-                while underway.count < callsAhead, let work = waiting.poll() {
+                while underway.count < max(callsAhead, commitTogether), let work = waiting.poll() {
                     underway.append(await start(work, pipeline, logger: logger))
                 }
-                let next = underway.removeFirst()
+                // The head, and after it the deliveries whose handlers make no calls, up to
+                // `commitTogether`: one transaction for all of them (group commit).
+                var group = [underway.removeFirst()]
+                while group[0].started == nil, group.count < commitTogether, let following = underway.first, following.started == nil {
+                    group.append(underway.removeFirst())
+                }
                 state.laneStarted(index)
-                await process(next.work, started: next.started, pipeline, logger: logger)
+                let together = group.count > 1 ? await processTogether(group.map(\.work), pipeline, logger: logger) : false
+                if !together {
+                    for member in group { await process(member.work, started: member.started, pipeline, logger: logger) }
+                }
                 state.laneFinished(index)
-                queued.subtract(1, ordering: .relaxed)
+                queued.subtract(group.count, ordering: .relaxed)
             }
         }
     }
@@ -77,6 +88,21 @@ final class Lane: Sendable {
         } catch {
             logger.debug("calls not started ahead", metadata: ["lane": "\(index)", "error": "\(error)"])
             return Underway(work: work, started: nil)
+        }
+    }
+
+    /// True when the group was handled in one transaction; false leaves it to `process`, one
+    /// by one (which also sorts out a lost connection: the database is reconnected first).
+    private func processTogether(_ group: [Work], _ pipeline: DeliveryPipeline, logger: Logger) async -> Bool {
+        do {
+            return try await pipeline.processTogether(group.map { ($0.delivery, $0.queue) }, database: database)
+        } catch let error as PostgresError {
+            logger.warning("database unavailable; retrying the deliveries after reconnecting", metadata: ["lane": "\(index)", "error": "\(error)"])
+            var backoff = Backoff()
+            await reconnectDatabase(&backoff, logger: logger)
+            return false
+        } catch {
+            return false
         }
     }
 

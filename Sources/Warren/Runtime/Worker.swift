@@ -174,7 +174,8 @@ public final class Worker: Service, Sendable {
         let relay = OutboxRelay(outbox: Outbox(schema: schema), sentRows: sentRows, publisher: publisher, metrics: metrics,
                                 logger: logger, interval: configuration.relayInterval,
                                 inboxPruning: InboxPruning(schema: schema, retention: configuration.inboxRetention))
-        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0], state: state, callsAhead: configuration.callsAhead) }
+        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0], state: state, callsAhead: configuration.callsAhead,
+                                                               commitTogether: configuration.commitTogether) }
         let relayStop = StopFlag()
         let queues = topology.queues.filter { ($0.role == .consumer || $0.role == .rpc) && !$0.consumes.isEmpty }
         let consumers = try await startConsumers(queues, on: consuming)

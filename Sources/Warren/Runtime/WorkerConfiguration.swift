@@ -9,6 +9,8 @@ public struct WorkerConfiguration: Sendable {
     public var concurrency = 4
     /// Deliveries per lane whose calls before the transaction (RPCs) may be under way at once.
     public var callsAhead = 8
+    /// Queued deliveries a lane commits in one transaction (group commit); 1 commits each alone.
+    public var commitTogether = 8
     /// Overrides every queue's prefetch from the topology when set.
     public var prefetch: Int?
     /// Port of /livez, /readyz and /metrics; 0 turns the server off.
@@ -34,7 +36,7 @@ public struct WorkerConfiguration: Sendable {
         public let description: String
     }
 
-    /// Reads `AMQP_URL`, `DATABASE_URL`, `CONCURRENCY`, `CALLS_AHEAD`, `PREFETCH`, `HEALTH_PORT`,
+    /// Reads `AMQP_URL`, `DATABASE_URL`, `CONCURRENCY`, `CALLS_AHEAD`, `COMMIT_TOGETHER`, `PREFETCH`, `HEALTH_PORT`,
     /// `SHUTDOWN_GRACE_SECONDS`, `TOPOLOGY_DIR`, `RELAY_INTERVAL_MS`, `INBOX_RETENTION_HOURS`, `HANDLER_STUCK_SECONDS`, `RPC_BREAKER_*`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WorkerConfiguration {
         func required(_ name: String, hint: String) throws -> String {
@@ -55,6 +57,7 @@ public struct WorkerConfiguration: Sendable {
         var configuration = WorkerConfiguration(amqpURL: amqp, databaseURL: database)
         if let value = try integer("CONCURRENCY", 1...256) { configuration.concurrency = value }
         if let value = try integer("CALLS_AHEAD", 1...256) { configuration.callsAhead = value }
+        if let value = try integer("COMMIT_TOGETHER", 1...256) { configuration.commitTogether = value }
         configuration.prefetch = try integer("PREFETCH", 1...65535)
         if let value = try integer("HEALTH_PORT", 0...65535) { configuration.healthPort = value }
         if let value = try integer("SHUTDOWN_GRACE_SECONDS", 0...3600) { configuration.shutdownGrace = .seconds(value) }
