@@ -16,6 +16,8 @@ extension HandlerTransaction {
         let logger: Logger
     }
 
+    static let groupLockTimeout = "50ms"
+
     /// Runs every member's handler in turn in one transaction; every inbox record, reply and
     /// outbox row goes with its one COMMIT. Any failure (a handler's error, a duplicate's inbox
     /// key) rolls all of them back and is thrown: the caller then handles them one by one,
@@ -23,6 +25,10 @@ extension HandlerTransaction {
     package func runTogether(_ members: [Member], database: PostgresConnection) async throws
         -> [(written: [OutboxMessage], reply: (type: String, body: Data)?)] {
         try await database.withTransaction { db in
+            // Two lanes' groups may take the same rows in opposite orders. Rather than wait for
+            // the server's deadlock check (a second), a group gives up soon and is handled one
+            // by one, where a single delivery's transaction waits as long as it must.
+            try await db.execute("SET LOCAL lock_timeout = '\(unescaped: Self.groupLockTimeout)'")
             var closing: [PostgresQuery] = []
             var plans: [(messages: [OutboxMessage], reply: (type: String, body: Data)?)] = []
             for member in members {
