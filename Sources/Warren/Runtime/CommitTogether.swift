@@ -29,17 +29,17 @@ extension HandlerTransaction {
             // the server's deadlock check (a second), a group gives up soon and is handled one
             // by one, where a single delivery's transaction waits as long as it must.
             try await db.execute("SET LOCAL lock_timeout = '\(unescaped: Self.groupLockTimeout)'")
-            var closing: [PostgresQuery] = []
+            var statements: [PostgresQuery] = []
             var plans: [(messages: [OutboxMessage], reply: (type: String, body: Data)?)] = []
             for member in members {
                 let handling = Handling(envelope: member.envelope, database: db, logger: member.logger, routes: routes)
                 try await member.work(handling)
-                let messages = handling.published + member.calls.compensations.map(\.outboxMessage)
-                closing.append(inbox.record(member.envelope, queue: member.queue, reply: handling.reply))
-                closing += try outbox.inserts(messages)
-                plans.append((messages, handling.reply))
+                let closing = try closing(handling, queue: member.queue, calls: member.calls)
+                statements += closing.statements
+                plans.append((closing.messages, handling.reply))
             }
-            let rows = try await db.commit(after: closing, prepared: true)
+            let rows = try await db.commit(after: statements, prepared: true)
+            // Each member's rows: its inbox record's, then one per outbox message.
             var offset = 0
             return try plans.map { plan in
                 let mine = rows[(offset + 1)..<(offset + 1 + plan.messages.count)]
@@ -57,17 +57,12 @@ extension DeliveryPipeline {
     func processTogether(_ deliveries: [(delivery: Delivery, queue: Topology.Queue)], database: PostgresConnection) async throws -> Bool {
         var members: [HandlerTransaction.Member] = []
         for (delivery, queue) in deliveries {
-            guard let envelope = try? Envelope(properties: delivery.properties), let handler = context.handler(for: envelope.type),
-                  !handler.needsCalls, !Self.isPastDeadline(delivery), admissionFailure(delivery, envelope: envelope, queue: queue) == nil
-            else { return false }
+            guard let (envelope, handler) = admitted(delivery, from: queue), !handler.needsCalls else { return false }
             let calls = Calls(client: rpcClient, cause: envelope)
             guard let work = try? await handler.prepare(delivery.body, calls) else { return false }
             var logger = logger
             logger[metadataKey: "queue"] = "\(queue.name)"
-            logger[metadataKey: "message_id"] = "\(envelope.messageId)"
-            logger[metadataKey: "correlation_id"] = "\(envelope.correlationId)"
-            logger[metadataKey: "causation_id"] = "\(envelope.causationId ?? "")"
-            logger[metadataKey: "type"] = "\(envelope.type)"
+            Self.tag(&logger, with: envelope)
             members.append(HandlerTransaction.Member(work: work, envelope: envelope, queue: queue.name, calls: calls, logger: logger))
         }
         let startedAt = ContinuousClock.now

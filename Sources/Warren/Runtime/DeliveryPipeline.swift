@@ -38,14 +38,29 @@ struct DeliveryPipeline: Sendable {
     /// can have several deliveries' calls in flight while it commits them in order. Nil for any
     /// other delivery, and for one that will not reach its handler (`process` deals with it).
     func startCalls(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection) async throws -> Started? {
-        guard let envelope = try? Envelope(properties: delivery.properties), let handler = context.handler(for: envelope.type),
-              handler.needsCalls, !Self.isPastDeadline(delivery), admissionFailure(delivery, envelope: envelope, queue: queue) == nil
-        else { return nil }
+        guard let (envelope, handler) = admitted(delivery, from: queue), handler.needsCalls else { return nil }
         let calls = Calls(client: rpcClient, cause: envelope)
         let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
         guard let ahead = try await transaction.startCalls(handler, body: delivery.body, envelope: envelope, database: database, calls: calls)
         else { return nil }
         return Started(calls: calls, ahead: ahead)
+    }
+
+    /// The envelope and handler of a delivery that reaches its handler now: one that `process`
+    /// would not dead-letter or drop as expired.
+    func admitted(_ delivery: Delivery, from queue: Topology.Queue) -> (Envelope, Handler)? {
+        guard let envelope = try? Envelope(properties: delivery.properties), let handler = context.handler(for: envelope.type),
+              !Self.isPastDeadline(delivery), admissionFailure(delivery, envelope: envelope, queue: queue) == nil
+        else { return nil }
+        return (envelope, handler)
+    }
+
+    /// The metadata every log line inside a delivery carries (DESIGN.md, "Observability").
+    static func tag(_ logger: inout Logger, with envelope: Envelope) {
+        logger[metadataKey: "message_id"] = "\(envelope.messageId)"
+        logger[metadataKey: "correlation_id"] = "\(envelope.correlationId)"
+        logger[metadataKey: "causation_id"] = "\(envelope.causationId ?? "")"
+        logger[metadataKey: "type"] = "\(envelope.type)"
     }
 
     static func isPastDeadline(_ delivery: Delivery) -> Bool {
@@ -63,13 +78,11 @@ struct DeliveryPipeline: Sendable {
         } catch {
             return try await deadLetter(delivery, from: queue, PermanentFailure(.missingEnvelope, error.description), logger: logger)
         }
-        logger[metadataKey: "message_id"] = "\(envelope.messageId)"
-        logger[metadataKey: "correlation_id"] = "\(envelope.correlationId)"
-        logger[metadataKey: "causation_id"] = "\(envelope.causationId ?? "")"
-        logger[metadataKey: "type"] = "\(envelope.type)"
+        Self.tag(&logger, with: envelope)
         metrics.delivered(type: envelope.type)
 
-        if let failure = admissionFailure(delivery, envelope: envelope, queue: queue) {
+        // A delivery whose calls were started passed these checks then (`admitted`).
+        if started == nil, let failure = admissionFailure(delivery, envelope: envelope, queue: queue) {
             return try await deadLetter(delivery, from: queue, failure, envelope: envelope, logger: logger)
         }
         if started == nil, Self.isPastDeadline(delivery) {
@@ -141,7 +154,7 @@ struct DeliveryPipeline: Sendable {
     }
 
     /// Why a delivery cannot reach its handler at all, or nil when it can.
-    func admissionFailure(_ delivery: Delivery, envelope: Envelope, queue: Topology.Queue) -> PermanentFailure? {
+    private func admissionFailure(_ delivery: Delivery, envelope: Envelope, queue: Topology.Queue) -> PermanentFailure? {
         if let contentType = delivery.properties.contentType, !contentType.lowercased().hasPrefix("application/json") {
             return PermanentFailure(.wrongContentType, "content type is \(contentType): Warren messages are application/json")
         }

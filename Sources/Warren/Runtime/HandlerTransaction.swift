@@ -60,17 +60,23 @@ package struct HandlerTransaction: Sendable {
         do {
             return try await database.withTransaction { db -> Result in
                 try await work(handling)
-                let reply = handling.reply
-                let messages = handling.published + calls.compensations.map(\.outboxMessage)
-                let closing = [inbox.record(envelope, queue: queue, reply: reply)] + (try outbox.inserts(messages))
-                let rows = try await db.commit(after: closing, prepared: true)
-                return .handled(written: try outbox.written(messages, rows: rows.dropFirst()), reply: reply)
+                let closing = try self.closing(handling, queue: queue, calls: calls)
+                let rows = try await db.commit(after: closing.statements, prepared: true)
+                return .handled(written: try outbox.written(closing.messages, rows: rows.dropFirst()), reply: handling.reply)
             }
         } catch where !DeliveryPipeline.isInfrastructure(error) {
             // Rolled back. If the message was handled before, that is why: not a failure.
             guard case .handled(let type, let reply) = try await inbox.entry(envelope.messageId, on: database) else { throw error }
             return .duplicate(storedReply: envelope.replyTo == nil ? nil : Self.pair(type, reply))
         }
+    }
+
+    /// The statements that end a handling's part of its transaction, sent with the COMMIT: its
+    /// inbox record with the reply, first (a duplicate's key stops what follows), then one
+    /// INSERT per outbox message, each answering one row.
+    func closing(_ handling: Handling, queue: String, calls: Calls) throws -> (statements: [PostgresQuery], messages: [OutboxMessage]) {
+        let messages = handling.published + calls.compensations.map(\.outboxMessage)
+        return ([inbox.record(handling.envelope, queue: queue, reply: handling.reply)] + (try outbox.inserts(messages)), messages)
     }
 
     private static func pair(_ type: String?, _ body: String?) -> (type: String, body: String)? {

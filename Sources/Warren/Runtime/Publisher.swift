@@ -23,11 +23,12 @@ final class Publisher: Sendable {
         self.logger = logger
     }
 
-    private func currentChannel() async throws -> Channel {
-        if let channel = channel.withLock({ $0 }) { return channel }
+    /// The channel kept in `slot`, or a new one (with confirms if asked) kept there.
+    private func channel(in slot: borrowing Mutex<Channel?>, confirms: Bool) async throws -> Channel {
+        if let channel = slot.withLock({ $0 }) { return channel }
         let opened = try await connection.openChannel()
-        try await opened.enablePublisherConfirms(maxUnconfirmed: 1000)
-        channel.withLock { $0 = opened }
+        if confirms { try await opened.enablePublisherConfirms(maxUnconfirmed: 1000) }
+        slot.withLock { $0 = opened }
         return opened
     }
 
@@ -35,7 +36,7 @@ final class Publisher: Sendable {
     /// Throws only when the connection itself failed.
     func publish(_ messages: [OutgoingMessage]) async throws -> [RabbitMQError?] {
         guard !messages.isEmpty else { return [] }
-        let channel = try await currentChannel()
+        let channel = try await channel(in: self.channel, confirms: true)
         let results: [Result<Void, RabbitMQError>]
         do {
             results = try await channel.publish(contentsOf: messages)
@@ -62,13 +63,7 @@ final class Publisher: Sendable {
     /// would only cost the broker work and the delivery a wait. Throws only when the connection
     /// failed; a channel the broker closed is replaced for the next reply.
     func reply(_ message: OutgoingMessage) async throws {
-        let channel: Channel
-        if let open = replyChannel.withLock({ $0 }) {
-            channel = open
-        } else {
-            channel = try await connection.openChannel()
-            replyChannel.withLock { $0 = channel }
-        }
+        let channel = try await channel(in: replyChannel, confirms: false)
         let logger = logger
         try channel.send(message) { [self] error in
             replyChannel.withLock { if $0?.number == channel.number { $0 = nil } }
