@@ -97,7 +97,7 @@ struct TailLine: Sendable {
     }
 
     func body(_ data: Data) -> String {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: data),
+        guard let value = try? JSONValue(parsing: data),
               let text = try? String(decoding: JSONEncoder.tail.encode(Self.redacted(value)), as: UTF8.self) else {
             return "<\(data.count) bytes, not JSON>"
         }

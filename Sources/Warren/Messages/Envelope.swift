@@ -25,7 +25,7 @@ public struct Envelope: Sendable, Hashable, Codable {
     /// 1 for the first delivery; incremented by each retry through the delay queues.
     public var attempt: Int
 
-    public init(messageId: String = UUID().uuidString.lowercased(), correlationId: String? = nil, causationId: String? = nil,
+    public init(messageId: String = Identifier.uuid(), correlationId: String? = nil, causationId: String? = nil,
                 type: String, timestamp: UInt64 = UInt64(Date().timeIntervalSince1970), appId: String? = nil,
                 replyTo: String? = nil, expiration: String? = nil, inReplyTo: String? = nil, traceparent: String? = nil,
                 attempt: Int = 1) {

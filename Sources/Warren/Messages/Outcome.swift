@@ -60,6 +60,6 @@ public struct Outcome: Codable, Sendable, Hashable {
 extension JSONValue {
     /// The JSON of any encodable value, as the wire would carry it.
     public init(encoding value: some Encodable) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder.warren.encode(value))
+        self = try JSONValue(parsing: JSONEncoder.warren.encode(value))
     }
 }

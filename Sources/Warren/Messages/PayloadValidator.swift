@@ -18,9 +18,9 @@ public enum PayloadValidator {
         guard !body.isEmpty else { return [Violation(path: "$", problem: "is empty: expected a JSON object")] }
         let parsed: JSONValue
         do {
-            parsed = try JSONDecoder().decode(JSONValue.self, from: body)
+            parsed = try JSONValue(parsing: body)
         } catch {
-            return [Violation(path: "$", problem: "is not valid JSON (\(describe(error)))")]
+            return [Violation(path: "$", problem: "is not valid JSON (\(error))")]
         }
         guard case .object(let object) = parsed else {
             return [Violation(path: "$", problem: "must be a JSON object, got \(parsed.kind)")]
@@ -101,10 +101,5 @@ public enum PayloadValidator {
         case .bool(let flag): " \(flag)"
         default: ""
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        guard case DecodingError.dataCorrupted(let context) = error else { return "\(error)" }
-        return (context.underlyingError.map { "\($0)" } ?? context.debugDescription)
     }
 }

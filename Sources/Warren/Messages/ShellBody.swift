@@ -14,7 +14,7 @@ public enum ShellBody {
         for word in words {
             if let range = word.range(of: ":=") {
                 let key = String(word[..<range.lowerBound])
-                guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(word[range.upperBound...].utf8)) else {
+                guard let value = try? JSONValue(parsing: Data(word[range.upperBound...].utf8)) else {
                     throw Problem(description: "`\(word)`: the part after := is not JSON")
                 }
                 object[key] = value

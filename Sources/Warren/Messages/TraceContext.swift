@@ -13,11 +13,6 @@ enum TraceContext {
     }
 
     private static func randomHex(bytes: Int) -> String {
-        var text = ""
-        for _ in 0..<bytes {
-            let byte = UInt8.random(in: 0...255)
-            text += String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
-        }
-        return text
+        Identifier.hex(bytes: bytes)
     }
 }

@@ -13,7 +13,7 @@ struct Compensation: Sendable {
 
     init?(for endpoint: RPCEndpoint, request body: Data, envelope request: Envelope, fleet: Fleet) {
         guard let type = endpoint.compensation, let declaration = fleet.message(type),
-              case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body)
+              case .object(let fields)? = try? JSONValue(parsing: body)
         else { return nil }
         var projected: [String: JSONValue] = [:]
         for field in declaration.fields { projected[field.name] = fields[field.name] }

@@ -43,6 +43,9 @@ public final class RPCClient: Service, Sendable {
         var channel: Channel?
         var connection: Connection?
         var pending: [String: ReplySlot] = [:]
+        var deadlines = DeadlineHeap()
+        /// `watchDeadlines` parked while no call is in flight.
+        var watcher: CheckedContinuation<Void, Never>?
         var breakers: [String: CircuitBreaker] = [:]
         var connectedWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter: UInt64 = 0
@@ -143,6 +146,10 @@ public final class RPCClient: Service, Sendable {
                 try? await gracefulShutdown()
                 return nil
             }
+            group.addTask {
+                await self.watchDeadlines()
+                return nil
+            }
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
@@ -151,6 +158,7 @@ public final class RPCClient: Service, Sendable {
         let orphans = state.withLock { state in
             state.channel = nil
             state.connection = nil
+            state.deadlines.removeAll()
             defer { state.pending = [:] }
             return Array(state.pending.values)
         }
@@ -209,7 +217,7 @@ public final class RPCClient: Service, Sendable {
         guard let message = fleet.message(type), message.kind == .command else {
             throw .rejected(target: type, reason: "\(type) is not a command of the topology")
         }
-        let envelope = Envelope(messageId: messageId ?? UUID().uuidString.lowercased(), correlationId: correlationId,
+        let envelope = Envelope(messageId: messageId ?? Identifier.uuid(), correlationId: correlationId,
                                 type: type, appId: caller, replyTo: "amq.rabbitmq.reply-to")
         let request = OutgoingMessage(exchange: message.exchange, routingKey: type, body: body, properties: envelope.properties)
         // A command past its wait is not a failure: it was accepted (confirmed) and waits in its queue.
@@ -307,6 +315,11 @@ public final class RPCClient: Service, Sendable {
                 return .failure(.unavailable(target: target, reason: "not connected to the broker"))
             }
             state.pending[id] = slot
+            if state.deadlines.isEmpty, let watcher = state.watcher {
+                state.watcher = nil
+                watcher.resume()
+            }
+            state.deadlines.insert(slot, at: .now + deadline)
             return .success(channel)
         }
         let channel: Channel
@@ -316,11 +329,6 @@ public final class RPCClient: Service, Sendable {
             return .failed(error)
         case .success(let admitted): channel = admitted
         }
-        let timer = Task {
-            try await Task.sleep(for: deadline)
-            slot.answer(.deadlinePassed)
-        }
-        defer { timer.cancel() }
         var published = false
         do {
             try await channel.publish(request)
@@ -347,6 +355,38 @@ public final class RPCClient: Service, Sendable {
         case .connectionLost:
             record(target: target, failed: true)
             return .connectionLost(published: published)
+        }
+    }
+
+    /// How late past its deadline a call may end when calls with later deadlines are ahead
+    /// of it: the watch sleeps at most this long.
+    static let deadlineTick: Duration = .milliseconds(20)
+
+    /// Ends the calls whose deadline passed, for the whole session (see `DeadlineHeap`).
+    private func watchDeadlines() async {
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let (due, earliest) = state.withLock { state in (state.deadlines.removeDue(now: now), state.deadlines.earliest) }
+            for slot in due { slot.answer(.deadlinePassed) }
+            if let earliest {
+                try? await Task.sleep(until: min(earliest, now + Self.deadlineTick), clock: .continuous)
+            } else {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let awake = state.withLock { state in
+                            guard state.deadlines.isEmpty && !Task.isCancelled else { return true }
+                            state.watcher = continuation
+                            return false
+                        }
+                        if awake { continuation.resume() }
+                    }
+                } onCancel: {
+                    state.withLock { state in
+                        defer { state.watcher = nil }
+                        return state.watcher
+                    }?.resume()
+                }
+            }
         }
     }
 

@@ -13,6 +13,8 @@ final class ReplySlot: Sendable {
         case empty
         case waiting(CheckedContinuation<Answer, Never>)
         case answered(Answer)
+        /// The caller took the answer; the slot may still sit in the deadline heap.
+        case taken
     }
 
     private let state = Mutex(State.empty)
@@ -20,25 +22,28 @@ final class ReplySlot: Sendable {
     /// Returns false when the slot was already answered.
     @discardableResult
     func answer(_ answer: Answer) -> Bool {
-        let waiter: CheckedContinuation<Answer, Never>? = state.withLock { state in
+        let (first, waiter): (Bool, CheckedContinuation<Answer, Never>?) = state.withLock { state in
             switch state {
-            case .answered: return nil
+            case .answered, .taken: return (false, nil)
             case .empty:
                 state = .answered(answer)
-                return nil
+                return (true, nil)
             case .waiting(let continuation):
-                state = .answered(answer)
-                return continuation
+                state = .taken
+                return (true, continuation)
             }
         }
         waiter?.resume(returning: answer)
-        return true
+        return first
     }
 
     func wait() async -> Answer {
         await withCheckedContinuation { continuation in
             let ready: Answer? = state.withLock { state in
-                if case .answered(let answer) = state { return answer }
+                if case .answered(let answer) = state {
+                    state = .taken
+                    return answer
+                }
                 state = .waiting(continuation)
                 return nil
             }

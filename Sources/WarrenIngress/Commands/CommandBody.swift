@@ -18,9 +18,9 @@ enum CommandBody {
             }
             let parsed: JSONValue
             do {
-                parsed = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))
+                parsed = try JSONValue(parsing: Data(buffer: bytes))
             } catch {
-                throw APIError.badRequest("the body is not valid JSON: \(describe(error))")
+                throw APIError.badRequest("the body is not valid JSON: \(error)")
             }
             guard case .object(let members) = parsed else {
                 throw APIError.badRequest("the body must be a JSON object, got \(parsed.kind)")
@@ -167,12 +167,5 @@ enum CommandBody {
 
     static func quoted(_ text: String) -> String {
         "\"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-        }
-        return "\(error)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Warren
 
 /// The message id of a command sent through the gateway.
 ///
@@ -12,7 +13,7 @@ enum MessageIdentity {
     static let namespace = UUID(uuidString: "6f1d7c4e-2b1a-4c55-9a3e-8f0b6d2e91a7")!
 
     static func messageId(idempotencyKey: String?, method: String, path: String) -> String {
-        guard let idempotencyKey else { return UUID().uuidString.lowercased() }
+        guard let idempotencyKey else { return Identifier.uuid() }
         return nameBased(namespace: namespace, name: "\(method) \(path)\n\(idempotencyKey)").uuidString.lowercased()
     }
 

@@ -49,7 +49,7 @@ struct OutcomePoll: Sendable {
         let route = links[type] ?? (ResourceLinks(itemTemplate: nil, relation: nil, requestPathIsResource: false), request.uri.path)
         switch (replyType, reply) {
         case ("warren.Error", let reply?):
-            let reason = (try? JSONDecoder().decode(JSONValue.self, from: Data(reply.utf8)))?["error"].flatMap {
+            let reason = (try? JSONValue(parsing: Data(reply.utf8)))?["error"].flatMap {
                 if case .string(let text) = $0 { text } else { nil }
             } ?? reply
             throw APIError(.unprocessableContent, "`\(type)` could not be handled: \(reason)")
