@@ -140,20 +140,25 @@ public struct Channel: Sendable {
     }
 
     /// Publishes without waiting: the message is queued for the connection thread, in order
-    /// with everything sent after it. No confirm is awaited and a return is dropped: for messages
-    /// whose loss the sender covers otherwise, such as an RPC reply the server keeps for a
-    /// retried request. `onFailure` runs on the connection thread if the channel turns out to be
-    /// closed or the write fails. Throws only if the connection is already gone.
-    public func send(_ message: OutgoingMessage, onFailure: @escaping @Sendable (RabbitMQError) -> Void = { _ in }) throws {
+    /// with everything sent after it. `outcome` runs on the connection thread once the broker
+    /// confirmed, nacked or returned the message (at once on a channel without confirms), or
+    /// when the channel turns out to be closed or the write fails. Throws only if the
+    /// connection is already gone.
+    public func publish(_ message: OutgoingMessage, outcome: @escaping @Sendable (Result<Void, RabbitMQError>) -> Void) throws {
         let (number, id) = (self.number, self.id)
         let failed = core.submit { core in
             switch core.channel(number, id: id) {
-            case .failure(let error): onFailure(error)
-            case .success(let channel):
-                core.publish(message, on: channel) { if case .failure(let error) = $0 { onFailure(error) } }
+            case .failure(let error): outcome(.failure(error))
+            case .success(let channel): core.publish(message, on: channel, complete: outcome)
             }
         }
         if let failed { throw failed }
+    }
+
+    /// Publishes without waiting for any outcome but a failure: for messages whose loss the
+    /// sender covers otherwise, such as an RPC reply the server keeps for a retried request.
+    public func send(_ message: OutgoingMessage, onFailure: @escaping @Sendable (RabbitMQError) -> Void = { _ in }) throws {
+        try publish(message) { if case .failure(let error) = $0 { onFailure(error) } }
     }
 
     /// Publishes many messages in one hop to the connection thread and waits for every outcome.

@@ -32,6 +32,26 @@ import Testing
         }
     }
 
+    /// The connection's wake-up pipe is closed when its core is released: a connection that
+    /// consumed, acked, published and closed must leave no reference cycle keeping it.
+    @Test func aClosedConnectionIsReleasedWithItsWakeUpPipe() async throws {
+        weak var released: ConnectionCore?
+        do {
+            let connection = try await Broker.connect()
+            released = connection.core
+            let channel = try await connection.openChannel()
+            let queue = Broker.uniqueName("release")
+            try await channel.declareQueue(queue, exclusive: true, arguments: ["x-queue-type": "classic"])
+            try await channel.enablePublisherConfirms()
+            for index in 0..<5 { try await channel.publish(Data("\(index)".utf8), routingKey: queue) }
+            let consumer = try await channel.consume(queue: queue)
+            for delivery in try await consumer.first(3) { try await delivery.ack() }
+            try await connection.close()
+        }
+        for _ in 0..<100 where released != nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(released == nil, "the closed connection's core (and its pipe) is still held")
+    }
+
     @Test func aBodyLargerThanTheFrameSizeArrivesWhole() async throws {
         try await Broker.withChannel { connection, channel in
             let queue = Broker.uniqueName("large")

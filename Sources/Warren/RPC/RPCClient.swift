@@ -134,12 +134,15 @@ public final class RPCClient: Service, Sendable {
 
         let lost: RabbitMQError? = await withTaskGroup(of: RabbitMQError?.self) { group in
             group.addTask {
-                do {
-                    for try await delivery in replies { self.receive(delivery) }
-                } catch {
-                    return error as? RabbitMQError ?? RabbitMQError(.connectionClosed, "reply consumer ended: \(error)")
+                // On the connection's thread: a reply reaches its caller without a hop between.
+                await withTaskExecutorPreference(connection.taskExecutor) {
+                    do {
+                        for try await delivery in replies { self.receive(delivery) }
+                    } catch {
+                        return error as? RabbitMQError ?? RabbitMQError(.connectionClosed, "reply consumer ended: \(error)")
+                    }
+                    return RabbitMQError(.connectionClosed, "reply consumer ended")
                 }
-                return RabbitMQError(.connectionClosed, "reply consumer ended")
             }
             group.addTask { await connection.closed() }
             group.addTask {
@@ -329,19 +332,17 @@ public final class RPCClient: Service, Sendable {
             return .failed(error)
         case .success(let admitted): channel = admitted
         }
-        var published = false
+        // Not awaited on its own: the confirm (or the refusal) and the reply land in the slot,
+        // so a call suspends once, for whichever comes first that ends it.
         do {
-            try await channel.publish(request)
-            published = true
-        } catch {
-            state.withLock { _ = $0.pending.removeValue(forKey: id) }
-            if let error = error as? RabbitMQError, error.code == .channelClosed || error.endsConnection {
-                await renewConnection(after: error)
+            try channel.publish(request) { outcome in
+                switch outcome {
+                case .success: slot.confirmed.store(true, ordering: .releasing)
+                case .failure(let error): slot.answer(.refused(error))
+                }
             }
-            let reason = (error as? RabbitMQError)?.code == .returned
-                ? "nothing serves \(request.routingKey) (the request was returned unroutable)" : "\(error)"
-            record(target: target, failed: true)
-            return .failed(.unavailable(target: target, reason: reason))
+        } catch {
+            slot.answer(.refused(error as? RabbitMQError ?? RabbitMQError(.connectionLost, "\(error)")))
         }
         let answer = await slot.wait()
         state.withLock { _ = $0.pending.removeValue(forKey: id) }
@@ -354,7 +355,15 @@ public final class RPCClient: Service, Sendable {
             return .deadlinePassed
         case .connectionLost:
             record(target: target, failed: true)
-            return .connectionLost(published: published)
+            return .connectionLost(published: slot.confirmed.load(ordering: .acquiring))
+        case .refused(let error):
+            if error.code == .channelClosed || error.endsConnection {
+                await renewConnection(after: error)
+            }
+            let reason = error.code == .returned
+                ? "nothing serves \(request.routingKey) (the request was returned unroutable)" : "\(error)"
+            record(target: target, failed: true)
+            return .failed(.unavailable(target: target, reason: reason))
         }
     }
 

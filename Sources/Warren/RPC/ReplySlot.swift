@@ -1,3 +1,4 @@
+import RabbitMQ
 import Synchronization
 
 /// Where one call's answer lands: the reply, its deadline, or the loss of the connection,
@@ -7,7 +8,13 @@ final class ReplySlot: Sendable {
         case reply(Reply)
         case deadlinePassed
         case connectionLost
+        /// The broker did not take the request: nacked, returned unroutable, channel closed.
+        case refused(RabbitMQError)
     }
+
+    /// The broker confirmed the request: after a lost connection the call is ambiguous
+    /// (it may have been handled), not merely unsent.
+    let confirmed = Atomic<Bool>(false)
 
     private enum State {
         case empty
