@@ -16,6 +16,8 @@ final class Session {
     /// A transaction was begun but `BEGIN` not sent yet: it travels with the transaction's first
     /// statement, in the same round trip (see `beginLazily`).
     private var beginPending = false
+    /// `BEGIN` and the statements that go with it (`SET LOCAL`s), while `beginPending`.
+    private var opening: [Statement] = [Session.begin]
     /// `commit(after:)` already ended the transaction: the next `commit()` sends nothing.
     private var endedEarly = false
 
@@ -96,10 +98,13 @@ final class Session {
     /// statement that follows, in one round trip (as pgjdbc does). A single-row transaction then
     /// costs two round trips, not three. Fails at once, as `BEGIN` would, when the connection is
     /// closed or known to be lost.
-    func beginLazily() throws {
+    /// `prelude` (statements without parameters, such as `SET LOCAL`) runs right after `BEGIN`,
+    /// in the same round trip.
+    func beginLazily(prelude: [String] = []) throws {
         guard connection != nil else { throw PostgresError.closed }
         if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
         beginPending = true
+        opening = [Self.begin] + prelude.map { Statement(sql: $0, parameters: [], prepared: false) }
         endedEarly = false
     }
 
@@ -164,10 +169,12 @@ final class Session {
         _ sql: String, parameters: [String?], prepared: Bool, connection: OpaquePointer
     ) throws -> PostgresRows {
         if parameters.isEmpty && !prepared {
-            return try rows(from: PQexec(connection, "BEGIN;" + sql))
+            return try rows(from: PQexec(connection, (opening.map(\.sql) + [sql]).joined(separator: ";")))
         }
-        let results = try pipeline([Self.begin, Statement(sql: sql, parameters: parameters, prepared: prepared)], connection: connection)
-        return try results[1].get()
+        let results = try pipeline(opening + [Statement(sql: sql, parameters: parameters, prepared: prepared)], connection: connection)
+        // A failing BEGIN or prelude statement is reported before the statement's own outcome.
+        for outcome in results.dropLast() { _ = try outcome.get() }
+        return try results[results.count - 1].get()
     }
 
     /// Runs `statements` and then `COMMIT`, all in one round trip, and returns the statements'
@@ -179,7 +186,7 @@ final class Session {
         var batch = statements
         if beginPending {
             beginPending = false
-            batch.insert(Self.begin, at: 0)
+            batch.insert(contentsOf: opening, at: 0)
         }
         batch.append(Statement(sql: "COMMIT", parameters: [], prepared: false))
         let results = try pipeline(batch, connection: connection)
@@ -197,7 +204,7 @@ final class Session {
         let prepared: Bool
     }
 
-    private static let begin = Statement(sql: "BEGIN", parameters: [], prepared: false)
+    static let begin = Statement(sql: "BEGIN", parameters: [], prepared: false)
 
     /// Sends the statements and one Sync in one round trip (libpq's pipeline mode) and returns
     /// each statement's outcome, in order. After a failure the server skips the rest of the

@@ -22,25 +22,31 @@ extension PostgresConnection {
     /// Nonisolated code in `body` runs on the connection's thread (a task executor preference), so
     /// BEGIN, the body's statements and COMMIT need no thread hop each; actor-isolated code still
     /// runs on its actor.
+    ///
+    /// `prelude` holds statements without parameters that run right after `BEGIN` (a
+    /// `SET LOCAL lock_timeout`, say); they travel with it and the body's first statement, so
+    /// they cost no round trip. Their failure is the first statement's error.
     @discardableResult
     public func withTransaction<Result>(
         isolation: isolated (any Actor)? = #isolation,
+        prelude: [String] = [],
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, *), !thread.isCurrent {
             return try await withTaskExecutorPreference(thread) {
-                try await transaction(body)
+                try await transaction(prelude: prelude, body)
             }
         }
-        return try await transaction(body)
+        return try await transaction(prelude: prelude, body)
     }
 
     private func transaction<Result>(
         isolation: isolated (any Actor)? = #isolation,
+        prelude: [String],
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         // BEGIN goes out with the body's first statement: one round trip fewer per transaction.
-        try await thread.run { try $0.beginLazily() }
+        try await thread.run { try $0.beginLazily(prelude: prelude) }
         let result: Result
         do {
             result = try await body(self)

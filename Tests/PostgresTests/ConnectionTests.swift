@@ -222,6 +222,35 @@ struct ConnectionTests {
         }
     }
 
+    /// A prelude (`SET LOCAL`) travels with BEGIN and whichever first statement follows:
+    /// plain text, with parameters, prepared, or the statements sent with the COMMIT.
+    @Test func aPreludeRunsInsideTheTransactionBeforeEveryKindOfFirstStatement() async throws {
+        let prelude = ["SET LOCAL lock_timeout = '123ms'"]
+        let firsts: [(PostgresConnection) async throws -> String] = [
+            { try await $0.query("SELECT current_setting('lock_timeout')")[0].decode(String.self, at: 0) },
+            { try await $0.query("SELECT current_setting(\("lock_timeout"))")[0].decode(String.self, at: 0) },
+            { try await $0.query("SELECT current_setting(\("lock_timeout"))", prepared: true)[0].decode(String.self, at: 0) },
+            { try await $0.commit(after: ["SELECT current_setting(\("lock_timeout"))"])[0][0].decode(String.self, at: 0) },
+        ]
+        let connection = try await TestDatabase.connect()
+        for first in firsts {
+            let inside = try await connection.withTransaction(prelude: prelude) { try await first($0) }
+            #expect(inside == "123ms")
+            let after = try await connection.query("SELECT current_setting('lock_timeout')")[0].decode(String.self, at: 0)
+            #expect(after == "0", "SET LOCAL ended with its transaction")
+        }
+        // A failing prelude is the first statement's error, and the connection goes on.
+        await #expect {
+            try await connection.withTransaction(prelude: ["SET LOCAL no_such_setting_at_all = 1"]) {
+                try await $0.query("SELECT \(1)")
+            }
+        } throws: { error in
+            (error as? PostgresError)?.message.contains("no_such_setting_at_all") == true
+        }
+        #expect(try await connection.query("SELECT 2")[0].decode(Int.self, at: 0) == 2)
+        await connection.close()
+    }
+
     @Test func failingFirstStatementReportsItsErrorAndLeavesTheConnectionUsable() async throws {
         try await TestDatabase.withTable("firstfails") { connection, table in
             try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY)")

@@ -24,11 +24,10 @@ extension HandlerTransaction {
     /// which sorts out which one failed and why.
     package func runTogether(_ members: [Member], database: PostgresConnection) async throws
         -> [(written: [OutboxMessage], reply: (type: String, body: Data)?)] {
-        try await database.withTransaction { db in
-            // Two lanes' groups may take the same rows in opposite orders. Rather than wait for
-            // the server's deadlock check (a second), a group gives up soon and is handled one
-            // by one, where a single delivery's transaction waits as long as it must.
-            try await db.execute("SET LOCAL lock_timeout = '\(unescaped: Self.groupLockTimeout)'")
+        // Two lanes' groups may take the same rows in opposite orders. Rather than wait for the
+        // server's deadlock check (a second), a group gives up soon and is handled one by one,
+        // where a single delivery's transaction waits as long as it must.
+        try await database.withTransaction(prelude: ["SET LOCAL lock_timeout = '\(Self.groupLockTimeout)'"]) { db in
             var statements: [PostgresQuery] = []
             var plans: [(messages: [OutboxMessage], reply: (type: String, body: Data)?)] = []
             for member in members {
