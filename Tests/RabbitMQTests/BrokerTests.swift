@@ -52,6 +52,35 @@ import Testing
         #expect(released == nil, "the closed connection's core (and its pipe) is still held")
     }
 
+    /// Acks submitted together in any order (a worker's lanes finish out of order), in one
+    /// corked batch each round: the broker takes every one of them (it closes the channel on an
+    /// ack of an unknown tag) and keeps nothing.
+    @Test func acksInAnyOrderAreAllTakenByTheBroker() async throws {
+        try await Broker.withChannel { _, channel in
+            let queue = Broker.uniqueName("acks")
+            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+            try await channel.enablePublisherConfirms()
+            _ = try await channel.publish(contentsOf: (0..<200).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+            try await channel.qos(prefetchCount: 200)
+            let consumer = try await channel.consume(queue: queue)
+            var deliveries = try await consumer.first(200)
+            #expect(deliveries.count == 200)
+            // In rounds: 2 to 100 while 1 is unacked, then 1, then the rest shuffled.
+            var generator = SystemRandomNumberGenerator()
+            let first = deliveries.first { $0.deliveryTag == 1 }.map { [$0] } ?? []
+            let run = deliveries.filter { (2...100).contains($0.deliveryTag) }.shuffled(using: &generator)
+            deliveries = deliveries.filter { $0.deliveryTag > 100 }.shuffled(using: &generator)
+            for round in [run, first, deliveries] {
+                for delivery in round { try await delivery.ack() }
+                try await channel.qos(prefetchCount: 200)  // a round trip: the acks before it were sent
+            }
+            try await consumer.cancel()
+            let state = try await channel.declareQueue(queue, passive: true)
+            #expect(state.messageCount == 0, "every ack was taken")
+            try await channel.deleteQueue(queue)
+        }
+    }
+
     @Test func aBodyLargerThanTheFrameSizeArrivesWhole() async throws {
         try await Broker.withChannel { connection, channel in
             let queue = Broker.uniqueName("large")

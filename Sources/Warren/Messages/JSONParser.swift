@@ -243,34 +243,74 @@ private struct JSONParser {
         guard let first = next, first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") else {
             throw failure("a number needs a digit after `-`")
         }
+        let integerStart = index
         index += 1
         if first == UInt8(ascii: "0"), let following = next, following >= UInt8(ascii: "0") && following <= UInt8(ascii: "9") {
             throw failure("a number must not start with 0")
         }
         skipDigits()
-        var integral = true
+        var mantissa = integerStart..<index
+        var point = mantissa.count
+        var exponent: Int?
         if next == UInt8(ascii: ".") {
-            integral = false
             index += 1
+            let fractionStart = index
             guard digits() else { throw failure("a number needs a digit after `.`") }
+            // The digits without the point, which sits after `point` of them.
+            mantissa = integerStart..<index
+            point = fractionStart - 1 - integerStart
         }
         if next == UInt8(ascii: "e") || next == UInt8(ascii: "E") {
-            integral = false
             index += 1
-            if next == UInt8(ascii: "+") || next == UInt8(ascii: "-") { index += 1 }
+            var sign = 1
+            if next == UInt8(ascii: "+") || next == UInt8(ascii: "-") {
+                if next == UInt8(ascii: "-") { sign = -1 }
+                index += 1
+            }
+            let exponentStart = index
             guard digits() else { throw failure("a number needs a digit in its exponent") }
+            // Beyond four digits the value is zero or out of range either way.
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[exponentStart..<index]), as: UTF8.self)
+            exponent = sign * min(Int(text.prefix(5)) ?? 99_999, 99_999)
         }
         let token = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
         let text = String(decoding: token, as: UTF8.self)
-        if integral, let whole = Int64(text) { return .integer(whole) }
+        if exponent == nil && point == mantissa.count, let whole = Int64(text) { return .integer(whole) }
+        if let whole = wholeNumber(digits: mantissa, point: point + (exponent ?? 0), negative: bytes[start] == UInt8(ascii: "-")) {
+            return .integer(whole)
+        }
         guard let real = Double(text), real.isFinite else {
             throw JSONValue.ParseError(offset: start, problem: "the number \(text) is out of range")
         }
-        // As JSONDecoder reads them: 1.0 and 1e2 are integers when they fit.
-        if real == real.rounded(), real >= -9.223372036854775808e18, real < 9.223372036854775808e18 {
-            return .integer(Int64(real))
-        }
         return .number(real)
+    }
+
+    /// A number written with a fraction or an exponent (`1.0`, `1e2`) as the whole number it
+    /// is, read exactly from its digits, within ±2^53: JSONDecoder reads those as integers
+    /// too, where past 2^53 it goes through a Double and may not.
+    func wholeNumber(digits: Range<Int>, point: Int, negative: Bool) -> Int64? {
+        var value: Int64 = 0
+        var position = 0
+        for offset in digits {
+            let byte = bytes[offset]
+            guard byte != UInt8(ascii: ".") else { continue }
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            if position >= point {
+                guard digit == 0 else { return nil }  // a fraction that is not zero
+            } else {
+                value = value * 10 + digit
+                guard value <= 1 << 53 else { return nil }
+            }
+            position += 1
+        }
+        // Zeros the exponent adds after the digits (`15e3`).
+        var missing = point - position
+        while missing > 0 && value != 0 {
+            value *= 10
+            guard value <= 1 << 53 else { return nil }
+            missing -= 1
+        }
+        return negative ? -value : value
     }
 
     mutating func skipDigits() {
