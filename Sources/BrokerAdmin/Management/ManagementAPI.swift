@@ -19,7 +19,9 @@ public struct ManagementAPI: Sendable {
         let user = components.user.map { $0.removingPercentEncoding ?? $0 } ?? "guest"
         let password = components.password.map { $0.removingPercentEncoding ?? $0 } ?? "guest"
         let port = components.port ?? 15672
-        http = HTTPClient(host: host, port: port, user: user, password: password)
+        // Generous: the management API can take more than 10 s to answer while the broker is
+        // busy creating vhosts (seen in CI, when tests set up theirs in parallel).
+        http = HTTPClient(host: host, port: port, user: user, password: password, timeout: 30)
         displayURL = "http://\(user)@\(host):\(port)"
     }
 
