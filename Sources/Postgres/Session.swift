@@ -13,11 +13,10 @@ final class Session {
     private var preparedStatements: [String: String] = [:]
     /// Set when libpq reports `CONNECTION_BAD`: later calls fail fast instead of touching the socket.
     private(set) var isLost = false
-    /// A transaction was begun but `BEGIN` not sent yet: it travels with the transaction's first
-    /// statement, in the same round trip (see `beginLazily`).
-    private var beginPending = false
-    /// `BEGIN` and the statements that go with it (`SET LOCAL`s), while `beginPending`.
-    private var opening: [Statement] = [Session.begin]
+    /// Set when a transaction was begun but `BEGIN` not sent yet: `BEGIN` and its prelude
+    /// (`SET LOCAL`s), which travel with the transaction's first statement, in the same round
+    /// trip (see `beginLazily`).
+    private var pendingBegin: [Statement]?
     /// `commit(after:)` already ended the transaction: the next `commit()` sends nothing.
     private var endedEarly = false
 
@@ -52,7 +51,7 @@ final class Session {
     func reset() throws {
         guard let connection else { throw PostgresError.closed }
         preparedStatements.removeAll()
-        beginPending = false
+        pendingBegin = nil
         endedEarly = false
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else {
@@ -103,8 +102,7 @@ final class Session {
     func beginLazily(prelude: [String] = []) throws {
         guard connection != nil else { throw PostgresError.closed }
         if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
-        beginPending = true
-        opening = [Self.begin] + prelude.map { Statement(sql: $0, parameters: [], prepared: false) }
+        pendingBegin = [Self.begin] + prelude.map { Statement(sql: $0, parameters: [], prepared: false) }
         endedEarly = false
     }
 
@@ -116,8 +114,8 @@ final class Session {
             endedEarly = false
             return true
         }
-        if beginPending {
-            beginPending = false
+        if pendingBegin != nil {
+            pendingBegin = nil
             return true
         }
         return try execute("COMMIT", parameters: [], prepared: false).commandTag == "COMMIT"
@@ -126,8 +124,8 @@ final class Session {
     /// Ends the transaction with `ROLLBACK` (nothing to send when no statement ran in it).
     func rollback() throws {
         endedEarly = false
-        if beginPending {
-            beginPending = false
+        if pendingBegin != nil {
+            pendingBegin = nil
             return
         }
         _ = try execute("ROLLBACK", parameters: [], prepared: false)
@@ -141,9 +139,9 @@ final class Session {
     func execute(_ sql: String, parameters: [String?], prepared: Bool) throws -> PostgresRows {
         guard let connection else { throw PostgresError.closed }
         if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
-        if beginPending {
-            beginPending = false
-            return try executeAfterBegin(sql, parameters: parameters, prepared: prepared, connection: connection)
+        if let opening = pendingBegin {
+            pendingBegin = nil
+            return try execute(sql, parameters: parameters, prepared: prepared, after: opening, connection: connection)
         }
 
         let result: OpaquePointer? = try withParameterPointers(parameters) { values in
@@ -161,12 +159,13 @@ final class Session {
         return try rows(from: result)
     }
 
-    /// `BEGIN` and the transaction's first statement in one round trip. A statement without
-    /// parameters goes as one simple query `BEGIN;<sql>` (several statements stay allowed); any
-    /// other goes through libpq's pipeline mode. Either way the server runs BEGIN first, so the
-    /// statement is inside the transaction, and an error in BEGIN is reported before the statement's.
-    private func executeAfterBegin(
-        _ sql: String, parameters: [String?], prepared: Bool, connection: OpaquePointer
+    /// `BEGIN` (with its prelude) and the transaction's first statement in one round trip. A
+    /// statement without parameters goes as one simple query `BEGIN;<sql>` (several statements
+    /// stay allowed); any other goes through libpq's pipeline mode. Either way the server runs
+    /// BEGIN first, so the statement is inside the transaction, and an error in BEGIN or the
+    /// prelude is reported before the statement's.
+    private func execute(
+        _ sql: String, parameters: [String?], prepared: Bool, after opening: [Statement], connection: OpaquePointer
     ) throws -> PostgresRows {
         if parameters.isEmpty && !prepared {
             return try rows(from: PQexec(connection, (opening.map(\.sql) + [sql]).joined(separator: ";")))
@@ -184,8 +183,8 @@ final class Session {
         guard let connection else { throw PostgresError.closed }
         if isLost { throw lostError(message: "the connection was lost earlier; reset() or connect anew") }
         var batch = statements
-        if beginPending {
-            beginPending = false
+        if let opening = pendingBegin {
+            pendingBegin = nil
             batch.insert(contentsOf: opening, at: 0)
         }
         batch.append(Statement(sql: "COMMIT", parameters: [], prepared: false))
@@ -204,7 +203,7 @@ final class Session {
         let prepared: Bool
     }
 
-    static let begin = Statement(sql: "BEGIN", parameters: [], prepared: false)
+    private static let begin = Statement(sql: "BEGIN", parameters: [], prepared: false)
 
     /// Sends the statements and one Sync in one round trip (libpq's pipeline mode) and returns
     /// each statement's outcome, in order. After a failure the server skips the rest of the

@@ -9,9 +9,10 @@ extension JSONValue {
     }
 
     /// Parses RFC 8259 JSON strictly (no trailing commas, no control characters in strings,
-    /// valid UTF-8, at most 512 levels deep) into the same values `init(from:)` gives:
-    /// an integral number within Int64 (`1`, `1.0`, `1e2`) is `.integer`, any other `.number`;
-    /// of repeated object keys the first wins.
+    /// valid UTF-8, at most 512 levels deep) into the values `init(from:)` gives: a whole
+    /// number is `.integer` when written as one within Int64, or with a fraction or exponent
+    /// whose digits make it exactly whole within ±2^53 (`1.0`, `1e2`); any other `.number`. Of
+    /// repeated object keys the first wins.
     ///
     /// Every delivery's body is checked before its handler runs, so this is on the hot path:
     /// it reads the bytes once, where a `JSONDecoder` into this enum tried each case in turn
@@ -82,56 +83,54 @@ private struct JSONParser {
     }
 
     mutating func object(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
-        index += 1  // {
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if next == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
-            guard next == UInt8(ascii: "\"") else { throw failure("expected a member name in quotes, found \(describeNext())") }
-            let key = try string()
-            skipWhitespace()
-            guard next == UInt8(ascii: ":") else { throw failure("expected `:` after a member name, found \(describeNext())") }
-            index += 1
-            skipWhitespace()
-            let member = try value(depth: depth + 1)
-            if members[key] == nil { members[key] = member }
-            skipWhitespace()
-            switch next {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default:
-                throw failure("expected `,` or `}` in an object, found \(describeNext())")
+        try elements(closedBy: UInt8(ascii: "}"), in: "an object") { parser throws(JSONValue.ParseError) in
+            guard parser.next == UInt8(ascii: "\"") else {
+                throw parser.failure("expected a member name in quotes, found \(parser.describeNext())")
             }
+            let key = try parser.string()
+            parser.skipWhitespace()
+            guard parser.next == UInt8(ascii: ":") else {
+                throw parser.failure("expected `:` after a member name, found \(parser.describeNext())")
+            }
+            parser.index += 1
+            parser.skipWhitespace()
+            let member = try parser.value(depth: depth + 1)
+            if members[key] == nil { members[key] = member }
         }
+        return .object(members)
     }
 
     mutating func array(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
-        index += 1  // [
         var items: [JSONValue] = []
+        try elements(closedBy: UInt8(ascii: "]"), in: "a list") { parser throws(JSONValue.ParseError) in
+            items.append(try parser.value(depth: depth + 1))
+        }
+        return .array(items)
+    }
+
+    /// Past an opening `{` or `[`: `element` for each comma-separated element up to `closer`.
+    /// An empty object or list is allowed; a trailing comma is not.
+    mutating func elements(closedBy closer: UInt8, in container: String,
+                           _ element: (inout JSONParser) throws(JSONValue.ParseError) -> Void) throws(JSONValue.ParseError) {
+        index += 1
         skipWhitespace()
-        if next == UInt8(ascii: "]") {
+        if next == closer {
             index += 1
-            return .array(items)
+            return
         }
         while true {
-            items.append(try value(depth: depth + 1))
+            try element(&self)
             skipWhitespace()
             switch next {
             case UInt8(ascii: ","):
                 index += 1
                 skipWhitespace()
-            case UInt8(ascii: "]"):
+            case closer:
                 index += 1
-                return .array(items)
+                return
             default:
-                throw failure("expected `,` or `]` in a list, found \(describeNext())")
+                throw failure("expected `,` or `\(Character(Unicode.Scalar(closer)))` in \(container), found \(describeNext())")
             }
         }
     }
@@ -249,34 +248,30 @@ private struct JSONParser {
             throw failure("a number must not start with 0")
         }
         skipDigits()
-        var mantissa = integerStart..<index
-        var point = mantissa.count
-        var exponent: Int?
+        let integerDigits = index - integerStart
+        var plain = true
         if next == UInt8(ascii: ".") {
+            plain = false
             index += 1
-            let fractionStart = index
             guard digits() else { throw failure("a number needs a digit after `.`") }
-            // The digits without the point, which sits after `point` of them.
-            mantissa = integerStart..<index
-            point = fractionStart - 1 - integerStart
         }
+        // The digits, with the point if there is one.
+        let mantissa = integerStart..<index
+        var exponent = 0
         if next == UInt8(ascii: "e") || next == UInt8(ascii: "E") {
+            plain = false
             index += 1
-            var sign = 1
-            if next == UInt8(ascii: "+") || next == UInt8(ascii: "-") {
-                if next == UInt8(ascii: "-") { sign = -1 }
-                index += 1
-            }
+            let negative = next == UInt8(ascii: "-")
+            if negative || next == UInt8(ascii: "+") { index += 1 }
             let exponentStart = index
             guard digits() else { throw failure("a number needs a digit in its exponent") }
-            // Beyond four digits the value is zero or out of range either way.
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[exponentStart..<index]), as: UTF8.self)
-            exponent = sign * min(Int(text.prefix(5)) ?? 99_999, 99_999)
+            // Capped: past that the value is zero or out of range either way.
+            for offset in exponentStart..<index { exponent = min(exponent * 10 + Int(bytes[offset] - UInt8(ascii: "0")), 99_999) }
+            if negative { exponent = -exponent }
         }
-        let token = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-        let text = String(decoding: token, as: UTF8.self)
-        if exponent == nil && point == mantissa.count, let whole = Int64(text) { return .integer(whole) }
-        if let whole = wholeNumber(digits: mantissa, point: point + (exponent ?? 0), negative: bytes[start] == UInt8(ascii: "-")) {
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if plain, let whole = Int64(text) { return .integer(whole) }
+        if let whole = wholeNumber(digits: mantissa, point: integerDigits + exponent, negative: bytes[start] == UInt8(ascii: "-")) {
             return .integer(whole)
         }
         guard let real = Double(text), real.isFinite else {
@@ -286,8 +281,9 @@ private struct JSONParser {
     }
 
     /// A number written with a fraction or an exponent (`1.0`, `1e2`) as the whole number it
-    /// is, read exactly from its digits, within ±2^53: JSONDecoder reads those as integers
-    /// too, where past 2^53 it goes through a Double and may not.
+    /// is, read exactly from its digits (`point` of them before the decimal point, after the
+    /// exponent), within ±2^53: JSONDecoder reads those as integers too, where past 2^53 it
+    /// goes through a Double and may not.
     func wholeNumber(digits: Range<Int>, point: Int, negative: Bool) -> Int64? {
         var value: Int64 = 0
         var position = 0

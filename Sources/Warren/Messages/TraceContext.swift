@@ -7,12 +7,8 @@ enum TraceContext {
         let parts = parent?.split(separator: "-") ?? []
         if parts.count == 4, parts[0] == "00", parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
            parts[1].allSatisfy(\.isHexDigit), parts[1] != String(repeating: "0", count: 32) {
-            return "00-\(parts[1])-\(randomHex(bytes: 8))-\(parts[3])"
+            return "00-\(parts[1])-\(Identifier.hex(bytes: 8))-\(parts[3])"
         }
-        return "00-\(randomHex(bytes: 16))-\(randomHex(bytes: 8))-01"
-    }
-
-    private static func randomHex(bytes: Int) -> String {
-        Identifier.hex(bytes: bytes)
+        return "00-\(Identifier.hex(bytes: 16))-\(Identifier.hex(bytes: 8))-01"
     }
 }
