@@ -12,8 +12,10 @@ case "publish-events":
     try await Projection.publishEvents(arguments)
 case "rpc-serve-raw", "rpc-call-raw", "rpc-call":
     try await RPCBench.run(arguments)
+case "rpc-serve-floor":
+    try await RPCFloor.serve(arguments)
 case "http-constant":
     try await ConstantHTTP.run(arguments)
 default:
-    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker [projection|tally|cashier|ledger]|publish-events|rpc-serve-raw|rpc-call-raw|rpc-call|http-constant [options]")
+    print("usage: WarrenBench amqp-publish|amqp-consume|pg-insert|worker [projection|tally|cashier|ledger]|publish-events|rpc-serve-raw|rpc-serve-floor|rpc-call-raw|rpc-call|http-constant [options]")
 }
