@@ -55,11 +55,12 @@ public final class Handling: Sendable {
 }
 
 extension JSONEncoder {
-    /// Sorted keys and ISO 8601 dates: stable bodies that any language reads.
-    static var warren: JSONEncoder {
+    /// Sorted keys and ISO 8601 dates: stable bodies that any language reads. One shared
+    /// instance (encoding is thread-safe; nobody changes its options), not one per message.
+    static let warren: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
-    }
+    }()
 }

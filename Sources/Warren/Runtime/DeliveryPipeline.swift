@@ -38,7 +38,10 @@ struct DeliveryPipeline: Sendable {
     /// can have several deliveries' calls in flight while it commits them in order. Nil for any
     /// other delivery, and for one that will not reach its handler (`process` deals with it).
     func startCalls(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection) async throws -> Started? {
-        guard let (envelope, handler) = admitted(delivery, from: queue), handler.needsCalls else { return nil }
+        // Most handlers make no calls: that is known from the type alone, before the checks that
+        // parse the body, which the lane would otherwise run twice for every such delivery.
+        guard let type = delivery.properties.type, context.handler(for: type)?.needsCalls == true,
+              let (envelope, handler) = admitted(delivery, from: queue) else { return nil }
         let calls = Calls(client: rpcClient, cause: envelope)
         let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
         guard let ahead = try await transaction.startCalls(handler, body: delivery.body, envelope: envelope, database: database, calls: calls)
