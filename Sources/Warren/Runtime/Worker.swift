@@ -304,7 +304,7 @@ public final class Worker: Service, Sendable {
 /// Per-key ordering: the lane of a delivery from a payload field's value.
 enum OrderingKey {
     static func value(of field: String, in body: Data) -> String? {
-        guard let value = try? JSONDecoder().decode([String: JSONValue].self, from: body)[field] else { return nil }
+        guard case .object(let members)? = try? JSONValue(parsing: body), let value = members[field] else { return nil }
         switch value {
         case .string(let text): return text
         case .integer(let number): return String(number)
