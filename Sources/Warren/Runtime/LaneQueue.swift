@@ -3,7 +3,7 @@ import Synchronization
 /// The deliveries waiting for one lane, in arrival order. Unlike an `AsyncStream`, it can be
 /// asked for the next one without waiting, which lets a lane start several deliveries' calls
 /// before it commits the first.
-final class LaneQueue<Element: Sendable>: Sendable {
+package final class LaneQueue<Element: Sendable>: Sendable {
     private struct State {
         var items: [Element] = []
         var head = 0
@@ -24,7 +24,9 @@ final class LaneQueue<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    func push(_ element: Element) {
+    package init() {}
+
+    package func push(_ element: Element) {
         let waiter = state.withLock { state -> CheckedContinuation<Element?, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -37,7 +39,7 @@ final class LaneQueue<Element: Sendable>: Sendable {
     }
 
     /// No more elements come; `next()` returns nil once the queued ones are taken.
-    func finish() {
+    package func finish() {
         let waiter = state.withLock { state -> CheckedContinuation<Element?, Never>? in
             state.finished = true
             defer { state.waiter = nil }
@@ -47,7 +49,7 @@ final class LaneQueue<Element: Sendable>: Sendable {
     }
 
     /// The next element, waiting for one; nil once finished and empty. One caller at a time.
-    func next() async -> Element? {
+    package func next() async -> Element? {
         if let element = poll() { return element }
         return await withCheckedContinuation { continuation in
             let ready: Element?? = state.withLock { state in
@@ -61,7 +63,7 @@ final class LaneQueue<Element: Sendable>: Sendable {
     }
 
     /// The next element if one is queued now.
-    func poll() -> Element? {
+    package func poll() -> Element? {
         state.withLock { $0.take() }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import RabbitMQ
-import Synchronization
+import Warren
 
 /// `rpc-serve-floor`: the least a server can do for bench/rpc's call and still keep its promise,
 /// to know how far the full RPC's ratio could go here. Whatever requests have arrived share one
@@ -31,16 +31,20 @@ enum RPCFloor {
         }
         try await channel.qos(prefetchCount: 64)
         let replies = try await connection.openChannel()
-        let arrived = Arrivals()
+        let arrived = LaneQueue<Delivery>()
         let consumer = try await channel.consume(queue: queue)
-        let reading = Task { for try await delivery in consumer { arrived.push(delivery) } }
+        let reading = Task {
+            defer { arrived.finish() }
+            for try await delivery in consumer { arrived.push(delivery) }
+        }
         defer { reading.cancel() }
         FileHandle.standardOutput.write(Data("ready\n".utf8))
         let run = UUID().uuidString
         try await withTaskExecutorPreference(database.taskExecutor) {
             var served = 0
-            while true {
-                let batch = await arrived.takeAll()
+            while let first = await arrived.next() {
+                var batch = [first]
+                while let more = arrived.poll() { batch.append(more) }
                 let stored = try await database.withTransaction { database in
                     var inserts: [PostgresQuery] = []
                     for delivery in batch {
@@ -72,34 +76,3 @@ enum RPCFloor {
     }
 }
 
-/// Deliveries waiting for the floor server, taken all at once.
-final class Arrivals: Sendable {
-    private let state = Mutex<(waiting: [Delivery], waiter: CheckedContinuation<Void, Never>?)>(([], nil))
-
-    func push(_ delivery: Delivery) {
-        let waiter = state.withLock { state in
-            state.waiting.append(delivery)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    func takeAll() async -> [Delivery] {
-        while true {
-            let taken = state.withLock { state in
-                defer { state.waiting = [] }
-                return state.waiting
-            }
-            if !taken.isEmpty { return taken }
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state in
-                    if !state.waiting.isEmpty { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        }
-    }
-}
