@@ -86,6 +86,9 @@ public struct HTTPClient: Sendable {
             if n == 0 { break }
             if n < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK {  // SO_RCVTIMEO ran out
+                    throw HTTPError(.timedOut, "\(host):\(port) sent nothing for \(timeout) s")
+                }
                 throw HTTPError(.connectionLost, "reading from \(host):\(port): \(errorText())")
             }
             received.append(contentsOf: buffer[0..<n])
@@ -210,6 +213,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         public static let connectionFailed = Code(name: "connection failed")
         public static let connectionLost = Code(name: "connection lost")
         public static let malformedResponse = Code(name: "malformed response")
+        /// Connected, but the server did not answer within the timeout.
+        public static let timedOut = Code(name: "timed out")
     }
 
     public var code: Code
