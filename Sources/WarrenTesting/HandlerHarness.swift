@@ -83,7 +83,7 @@ public final class HandlerHarness: Sendable {
         if envelope.replyTo == nil, fleet.rpc(M.type) != nil || fleet.message(M.type)?.kind == .command {
             envelope.replyTo = "in-memory"  // the sender waits: the handler's reply or outcome is kept
         }
-        let body = try JSONEncoder().encode(message)
+        let body = try JSONEncoder.warren.encode(message)
         if let fields = fleet.message(M.type)?.fields ?? fleet.rpc(M.type)?.request.fields {
             let violations = PayloadValidator.validate(body, against: fields)
             guard violations.isEmpty else { throw TestFailure("\(M.type) breaks its declaration: \(violations)") }
@@ -120,12 +120,12 @@ public struct Handled: Sendable {
     /// The command's outcome, when the reply is one.
     public var outcome: Outcome? {
         guard let reply, reply.type == Reply.outcomeType else { return nil }
-        return try? JSONDecoder().decode(Outcome.self, from: reply.body)
+        return try? JSONDecoder.warren.decode(Outcome.self, from: reply.body)
     }
 
     /// The emitted messages of one type, decoded.
     public func emitted<M: Warren.Message>(_ type: M.Type) throws -> [M] {
-        try emitted.filter { $0.type == M.type }.map { try JSONDecoder().decode(M.self, from: $0.body) }
+        try emitted.filter { $0.type == M.type }.map { try JSONDecoder.warren.decode(M.self, from: $0.body) }
     }
 }
 
@@ -135,7 +135,7 @@ public struct Emitted: Sendable {
     public var body: Data
     public var envelope: Envelope
 
-    public func decode<M: Decodable>(_ type: M.Type) throws -> M { try JSONDecoder().decode(M.self, from: body) }
+    public func decode<M: Decodable>(_ type: M.Type) throws -> M { try JSONDecoder.warren.decode(M.self, from: body) }
 }
 
 /// The in-memory side of RPC for `HandlerHarness`: stubs by request type.
@@ -151,12 +151,12 @@ final class StubTransport: RPCTransport {
 
     func stub<R: RPCRequest>(_ type: R.Type, _ answer: @escaping @Sendable (R) throws(RPCError) -> R.Reply) {
         let run: @Sendable (Data) -> Result<(type: String, body: Data), RPCError> = { data in
-            guard let request = try? JSONDecoder().decode(R.self, from: data) else {
+            guard let request = try? JSONDecoder.warren.decode(R.self, from: data) else {
                 return .failure(.rejected(target: R.type, reason: "the request does not decode as \(R.self)"))
             }
             let reply: R.Reply
             do throws(RPCError) { reply = try answer(request) } catch { return .failure(error) }
-            guard let body = try? JSONEncoder().encode(reply) else {
+            guard let body = try? JSONEncoder.warren.encode(reply) else {
                 return .failure(.undecodableReply(target: R.type, reason: "the stub's reply does not encode"))
             }
             return .success((R.Reply.type, body))

@@ -107,7 +107,7 @@ public struct LiveHarness: Sendable {
         defer { Task { try? await connection.close() } }
         let channel = try await connection.openChannel()
         try await channel.enablePublisherConfirms()
-        try await channel.publish(OutgoingMessage(exchange: declared.exchange, routingKey: M.type, body: try JSONEncoder().encode(message),
+        try await channel.publish(OutgoingMessage(exchange: declared.exchange, routingKey: M.type, body: try JSONEncoder.warren.encode(message),
                                                   properties: (envelope ?? Envelope(type: M.type)).properties))
     }
 

@@ -54,7 +54,7 @@ public struct BoundedContext: Sendable {
 
     private static func decode<M: Message>(_ type: M.Type, _ data: Data) throws -> M {
         do {
-            return try JSONDecoder().decode(M.self, from: data)
+            return try JSONDecoder.warren.decode(M.self, from: data)
         } catch {
             throw PermanentFailure(.undecodableBody, "the body does not decode as \(M.self): \(DecodingFailure.describe(error))")
         }

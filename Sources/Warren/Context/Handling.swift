@@ -57,10 +57,20 @@ public final class Handling: Sendable {
 extension JSONEncoder {
     /// Sorted keys and ISO 8601 dates: stable bodies that any language reads. One shared
     /// instance (encoding is thread-safe; nobody changes its options), not one per message.
-    static let warren: JSONEncoder = {
+    package static let warren: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
+    }()
+}
+
+extension JSONDecoder {
+    /// Reads what `JSONEncoder.warren` writes: dates as ISO 8601 strings, which a default
+    /// decoder refuses (it expects seconds as a number). One shared instance, as for encoding.
+    package static let warren: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }()
 }

@@ -10,9 +10,8 @@ struct Outbox: Sendable {
     /// The INSERTs that write the messages, for the end of the handler's transaction
     /// (`commit(after:)`); each returns its row id, which `written(_:rows:)` puts back.
     func inserts(_ messages: [OutboxMessage]) throws -> [PostgresQuery] {
-        let encoder = JSONEncoder()
-        return try messages.map { message in
-            let envelope = String(decoding: try encoder.encode(message.envelope), as: UTF8.self)
+        try messages.map { message in
+            let envelope = String(decoding: try JSONEncoder.warren.encode(message.envelope), as: UTF8.self)
             return PostgresQuery(
                 sql: "INSERT INTO \(schema.outbox) (exchange, routing_key, envelope, body) VALUES ($1, $2, $3, $4) RETURNING id",
                 parameters: [message.exchange, message.routingKey, envelope, String(decoding: message.body, as: UTF8.self)])
@@ -36,12 +35,11 @@ struct Outbox: Sendable {
             WHERE created_at < now() - make_interval(secs => $1) AND (next_attempt_at IS NULL OR next_attempt_at <= now())
             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
             """, [Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18, limit])
-        let decoder = JSONDecoder()
         return try rows.map { row in
             OutboxMessage(
                 id: try row.decode(Int64.self, at: 0), exchange: try row.decode(String.self, at: 1),
                 routingKey: try row.decode(String.self, at: 2),
-                envelope: try decoder.decode(Envelope.self, from: Data(try row.decode(String.self, at: 3).utf8)),
+                envelope: try JSONDecoder.warren.decode(Envelope.self, from: Data(try row.decode(String.self, at: 3).utf8)),
                 body: Data(try row.decode(String.self, at: 4).utf8))
         }
     }

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+@testable import Warren
+
+/// A date in a message crosses the wire as ISO 8601 text, and every side reads it back.
+@Suite struct WireDateTests {
+    struct Stamped: Codable, Equatable {
+        var at: Date
+    }
+
+    @Test func aDateInAReplyIsWrittenAsISO8601AndTheCallerDecodesIt() throws {
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        let body = try JSONEncoder.warren.encode(Stamped(at: at))
+        #expect(String(decoding: body, as: UTF8.self) == #"{"at":"2026-09-21T14:13:20Z"}"#)
+        let reply = Reply(envelope: Envelope(type: "clock.Stamped"), body: body)
+        #expect(try RPCClient.decode(Stamped.self, reply, target: "clock") == Stamped(at: at))
+    }
+
+    @Test func aDateWrittenAsSecondsIsRefusedWithTheFieldNamed() throws {
+        let reply = Reply(envelope: Envelope(type: "clock.Stamped"), body: Data(#"{"at":1790000000}"#.utf8))
+        #expect {
+            try RPCClient.decode(Stamped.self, reply, target: "clock")
+        } throws: { error in
+            "\(error)" == "the reply of clock does not decode: `at` is not a String"
+        }
+    }
+}
