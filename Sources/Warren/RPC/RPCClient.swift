@@ -208,7 +208,7 @@ public final class RPCClient: Service, Sendable {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ reply: Reply, target: String) throws(RPCError) -> T {
-        do { return try JSONDecoder().decode(T.self, from: reply.body) } catch {
+        do { return try JSONDecoder.warren.decode(T.self, from: reply.body) } catch {
             throw .undecodableReply(target: target, reason: DecodingFailure.describe(error))
         }
     }
@@ -248,15 +248,10 @@ public final class RPCClient: Service, Sendable {
             throw .rejected(target: type, reason: "\(type) is not an RPC endpoint of the topology")
         }
         let deadline = deadline ?? endpoint.timeout.map { .milliseconds($0.milliseconds) } ?? configuration.defaultDeadline
-        let expiresAt = UInt64((Date().timeIntervalSince1970 * 1000).rounded()) + UInt64(deadline.milliseconds)
         var envelope = cause?.caused(type: type, by: caller) ?? Envelope(type: type, appId: caller)
         if let messageId { envelope.messageId = messageId }
         if let correlationId { envelope.correlationId = correlationId }
-        envelope.replyTo = "amq.rabbitmq.reply-to"
-        envelope.expiration = String(deadline.milliseconds)
-        var properties = envelope.properties
-        properties.headers?[Reply.deadlineHeader] = .int64(Int64(expiresAt))
-        let request = OutgoingMessage(exchange: endpoint.request.exchange, routingKey: type, body: body, properties: properties)
+        let request = Self.request(to: endpoint, body: body, envelope: &envelope, deadline: deadline)
 
         let started = ContinuousClock.now
         let answer = await exchange(request, id: envelope.messageId, target: endpoint.context, deadline: deadline)
@@ -282,10 +277,22 @@ public final class RPCClient: Service, Sendable {
         }
     }
 
+    /// A call as it goes on the wire: to the endpoint's exchange, mandatory, with `reply_to`
+    /// direct reply-to and the deadline twice, as `expiration` (the request dies in its queue)
+    /// and as the absolute `x-deadline` header (the server drops it if delivered too late).
+    package static func request(to endpoint: RPCEndpoint, body: Data, envelope: inout Envelope, deadline: Duration) -> OutgoingMessage {
+        envelope.replyTo = "amq.rabbitmq.reply-to"
+        envelope.expiration = String(deadline.milliseconds)
+        let expiresAt = UInt64((Date().timeIntervalSince1970 * 1000).rounded()) + UInt64(deadline.milliseconds)
+        var properties = envelope.properties
+        properties.headers?[Reply.deadlineHeader] = .int64(Int64(expiresAt))
+        return OutgoingMessage(exchange: endpoint.request.exchange, routingKey: endpoint.type, body: body, properties: properties)
+    }
+
     /// `warren.Error` replies as the typed error they stand for.
     static func failure(of reply: Reply, target: String) -> RPCError? {
         guard reply.envelope.type == Reply.errorType else { return nil }
-        let reason = (try? JSONDecoder().decode([String: String].self, from: reply.body))?["error"] ?? "no reason given"
+        let reason = (try? JSONDecoder.warren.decode([String: String].self, from: reply.body))?["error"] ?? "no reason given"
         return .rejected(target: target, reason: reason)
     }
 

@@ -29,7 +29,7 @@ enum AMQPBench {
                 }
             case "pool":
                 result = try await consume(on: channel, queue: queue, count: count, prefetch: prefetch, ackEvery: ackEvery)
-            case let other: throw AMQPBenchError("--mode takes thread or pool, not \(other)")
+            case let other: throw BenchError("--mode takes thread or pool, not \(other)")
             }
         }
         try await connection.close()
@@ -76,7 +76,8 @@ enum AMQPBench {
     }
 }
 
-struct AMQPBenchError: Error, CustomStringConvertible {
+/// A bench subcommand's bad option or setting, said in one line.
+struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }

@@ -18,6 +18,8 @@ struct Options {
 
     func string(_ name: String, _ fallback: String) -> String { values[name] ?? fallback }
 
+    func optional(_ name: String) -> String? { values[name] }
+
     func int(_ name: String, _ fallback: Int) -> Int {
         guard let text = values[name] else { return fallback }
         guard let value = Int(text) else { fatalError("--\(name) must be an integer, got \(text)") }

@@ -114,9 +114,4 @@ enum PostgresBench {
         let scale = pow(10, Double(places))
         return (value * scale).rounded() / scale
     }
-
-    struct BenchError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
 }

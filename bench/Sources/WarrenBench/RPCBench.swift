@@ -42,8 +42,15 @@ enum RPCBench {
         case "rpc-serve-raw":
             try await serveRaw(url: url, queue: queue)
         case "rpc-call-raw":
+            // --like-rpc TYPE: each request as RPCClient sends it to that endpoint (see `callRaw`).
+            var endpoint: RPCEndpoint?
+            if let type = options.optional("like-rpc") {
+                let (fleet, _) = try TopologyDirectory(options.string("topology", "bench/topology")).check(system: "bench")
+                guard let found = fleet.rpc(type) else { throw BenchError("--like-rpc: \(type) is not an RPC endpoint of the topology") }
+                endpoint = found
+            }
             let latencies = try await callRaw(url: url, queue: queue, count: options.int("count", 2000),
-                                              concurrency: options.int("concurrency", 16))
+                                              concurrency: options.int("concurrency", 16), like: endpoint)
             print(latencies.json)
         default:
             let topology = options.string("topology", "bench/topology")
@@ -71,9 +78,14 @@ enum RPCBench {
     }
 
     /// The reference client: direct reply-to on one channel, calls matched by correlation id.
-    static func callRaw(url: String, queue: String, count: Int, concurrency: Int) async throws -> Latencies {
+    ///
+    /// With `like`, each request is what `RPCClient` sends to that endpoint (its envelope and
+    /// deadline, through the endpoint's exchange, mandatory, confirmed) and nothing else of the
+    /// client is there: bench/rpc-floor's measure of what the request itself costs.
+    static func callRaw(url: String, queue: String, count: Int, concurrency: Int, like endpoint: RPCEndpoint? = nil) async throws -> Latencies {
         let connection = try await Connection.connect(url: url)
         let channel = try await connection.openChannel()
+        if endpoint != nil { try await channel.enablePublisherConfirms(maxUnconfirmed: 10_000) }
         let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
         let replies = try await channel.consume(queue: "amq.rabbitmq.reply-to", noAck: true)
         let reader = Task {
@@ -82,13 +94,21 @@ enum RPCBench {
             }
         }
         defer { reader.cancel() }
+        let body = Data(#"{"orderId":"x","amount":1}"#.utf8)
         let latencies = try await measure(count: count, concurrency: concurrency) { index in
-            let id = "raw-\(index)"
-            let properties = BasicProperties(contentType: "application/json", correlationId: id, replyTo: "amq.rabbitmq.reply-to")
+            let (id, request): (String, OutgoingMessage)
+            if let endpoint {
+                var envelope = Envelope(type: endpoint.type, appId: "bench")
+                request = RPCClient.request(to: endpoint, body: body, envelope: &envelope, deadline: .seconds(10))
+                id = envelope.correlationId
+            } else {
+                id = "raw-\(index)"
+                let properties = BasicProperties(contentType: "application/json", correlationId: id, replyTo: "amq.rabbitmq.reply-to")
+                request = OutgoingMessage(routingKey: queue, body: body, properties: properties, mandatory: false)
+            }
             await withCheckedContinuation { continuation in
                 waiting.withLock { $0[id] = continuation }
-                Task { try await channel.publish(OutgoingMessage(routingKey: queue, body: Data(#"{"orderId":"x","amount":1}"#.utf8),
-                                                                 properties: properties, mandatory: false)) }
+                Task { try await channel.publish(request) }
             }
         }
         try await connection.close()
