@@ -34,12 +34,14 @@ final class ConnectionThread: @unchecked Sendable {
     init(session: Session, name: String) {
         self.session = session
         let thread = Thread { [self] in
+            // Named from inside: a name set before `start()` does not reach the kernel on Linux,
+            // which also refuses one over 15 bytes (the thread then keeps its creator's name).
+            Thread.current.name = String(name.utf8.prefix(15))!
             condition.lock()
             threadID = pthread_self()
             condition.unlock()
             runLoop()
         }
-        thread.name = name
         thread.start()  // not waited for: `init` runs on the cooperative pool and must not block
     }
 

@@ -31,7 +31,7 @@ public final class PostgresConnection: Sendable {
         logger[metadataKey: "postgres.host"] = "\(configuration.host):\(configuration.port)"
         logger[metadataKey: "postgres.database"] = "\(configuration.database ?? configuration.user)"
         let session = Session(configuration: configuration, logger: logger)
-        let thread = ConnectionThread(session: session, name: "postgres \(configuration.host):\(configuration.port)")
+        let thread = ConnectionThread(session: session, name: "pg:\(configuration.port)")
         do {
             try await thread.run { try $0.connect() }
         } catch {

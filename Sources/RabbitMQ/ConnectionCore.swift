@@ -90,8 +90,12 @@ final class ConnectionCore: @unchecked Sendable {
     static func connect(_ configuration: Configuration, logger: Logger) async throws -> ConnectionCore {
         let core = try ConnectionCore(configuration: configuration, logger: logger)
         let connected: Void = try await withUnsafeThrowingContinuation { continuation in
-            let thread = Thread { core.run(connected: continuation) }
-            thread.name = "amqp \(configuration.host):\(configuration.port)"
+            let thread = Thread {
+                // Named from inside: a name set before `start()` does not reach the kernel on
+                // Linux, which also refuses one over 15 bytes (the thread keeps the pool's name).
+                Thread.current.name = "amqp:\(configuration.port)"
+                core.run(connected: continuation)
+            }
             thread.start()
         }
         _ = connected

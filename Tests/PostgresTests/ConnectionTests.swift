@@ -89,6 +89,16 @@ struct ConnectionTests {
         await connection.close()
     }
 
+    /// `top -H`, `perf` and /proc show which thread is a database connection's.
+    @Test func theConnectionThreadIsNamedAfterTheServerPort() async throws {
+        let connection = try await TestDatabase.connect()
+        _ = try await connection.query("SELECT 1")
+        let comms = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            .compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        #expect(comms.contains("pg:\(try TestDatabase.configuration.port)\n"), "thread names: \(Set(comms))")
+        await connection.close()
+    }
+
     @Test func transactionCommits() async throws {
         try await TestDatabase.withTable("commit") { connection, table in
             try await connection.execute("CREATE TABLE \(unescaped: table) (id int PRIMARY KEY)")

@@ -288,6 +288,16 @@ import Testing
         #expect(error?.description.contains(":1") == true)
     }
 
+    /// `top -H`, `perf` and /proc show which thread is a broker connection's.
+    @Test func theConnectionThreadIsNamedAfterTheBrokerPort() async throws {
+        let port = try Configuration(url: Broker.url).port
+        let connection = try await Broker.connect()
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        #expect(names.contains("amqp:\(port)\n"), "thread names: \(Set(names))")
+        try await connection.close()
+    }
+
     @Test func aSilentBrokerIsDetectedWithinTwoHeartbeatsAndTheThreadEnds() async throws {
         let heartbeat = 2
         let threadsBefore = ConnectionCore.liveThreads.load(ordering: .relaxed)
