@@ -36,7 +36,7 @@ final class ConnectionThread: @unchecked Sendable {
         let thread = Thread { [self] in
             // Named from inside: a name set before `start()` does not reach the kernel on Linux,
             // which also refuses one over 15 bytes (the thread then keeps its creator's name).
-            Thread.current.name = String(name.utf8.prefix(15))!
+            Thread.current.name = name
             condition.lock()
             threadID = pthread_self()
             condition.unlock()

@@ -45,11 +45,11 @@ public struct HTTPClient: Sendable {
         let (host, port, timeout) = (self.host, self.port, self.timeout)
         let result: Result<Response, HTTPError> = await withCheckedContinuation { continuation in
             let thread = Thread {
+                Thread.current.name = "warren.http"  // from inside: set before start() it never reaches Linux
                 continuation.resume(returning: Result { () throws(HTTPError) in
                     try Self.exchange(request, host: host, port: port, timeout: timeout)
                 })
             }
-            thread.name = "warren.http"
             thread.start()
         }
         return try result.get()

@@ -286,7 +286,8 @@ public final class RPCClient: Service, Sendable {
         let expiresAt = UInt64((Date().timeIntervalSince1970 * 1000).rounded()) + UInt64(deadline.milliseconds)
         var properties = envelope.properties
         properties.headers?[Reply.deadlineHeader] = .int64(Int64(expiresAt))
-        return OutgoingMessage(exchange: endpoint.request.exchange, routingKey: endpoint.type, body: body, properties: properties)
+        return OutgoingMessage(exchange: endpoint.request.exchange, routingKey: endpoint.type, body: body, properties: properties,
+                               mandatory: true)
     }
 
     /// `warren.Error` replies as the typed error they stand for.
