@@ -76,8 +76,3 @@ enum AMQPBench {
     }
 }
 
-/// A bench subcommand's bad option or setting, said in one line.
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -27,6 +27,12 @@ struct Options {
     }
 }
 
+/// A bench subcommand's bad option, setting or failed run, said in one line.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Monotonic seconds.
 func seconds(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start

@@ -86,11 +86,11 @@ enum RPCBench {
         let connection = try await Connection.connect(url: url)
         let channel = try await connection.openChannel()
         if endpoint != nil { try await channel.enablePublisherConfirms(maxUnconfirmed: 10_000) }
-        let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
+        let calls = RawCalls()
         let replies = try await channel.consume(queue: "amq.rabbitmq.reply-to", noAck: true)
         let reader = Task {
             for try await delivery in replies {
-                if let id = delivery.properties.correlationId { waiting.withLock { $0.removeValue(forKey: id) }?.resume() }
+                if let id = delivery.properties.correlationId { calls.end(id) }
             }
         }
         defer { reader.cancel() }
@@ -107,12 +107,34 @@ enum RPCBench {
                 request = OutgoingMessage(routingKey: queue, body: body, properties: properties, mandatory: false)
             }
             await withCheckedContinuation { continuation in
-                waiting.withLock { $0[id] = continuation }
-                Task { try await channel.publish(request) }
+                calls.start(id, continuation)
+                Task {
+                    // Returned, nacked or lost: no reply will come, so the call ends here and the run fails.
+                    do { try await channel.publish(request) } catch { calls.end(id, refused: "\(error)") }
+                }
             }
         }
         try await connection.close()
+        if let reason = calls.refusal { throw BenchError("a request was not taken by the broker: \(reason)") }
         return latencies
+    }
+
+    /// The raw client's calls waiting for their reply, by correlation id.
+    final class RawCalls: Sendable {
+        private let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
+        private let refused = Mutex<String?>(nil)
+
+        /// The first reason a request was not taken, if one was not.
+        var refusal: String? { refused.withLock { $0 } }
+
+        func start(_ id: String, _ continuation: CheckedContinuation<Void, Never>) {
+            waiting.withLock { $0[id] = continuation }
+        }
+
+        func end(_ id: String, refused reason: String? = nil) {
+            if let reason { refused.withLock { $0 = $0 ?? reason } }
+            waiting.withLock { $0.removeValue(forKey: id) }?.resume()
+        }
     }
 
     /// The full RPC through `RPCClient`: deadline, breaker, inbox, one row, reply.
