@@ -201,6 +201,14 @@ public struct Channel: Sendable {
         try settle(.ack(deliveryTag, multiple: multiple))
     }
 
+    /// Acks these deliveries of this channel: those that leave no older delivery of the channel
+    /// outstanding go as one `multiple` ack (on a quorum queue each ack frame is a Raft
+    /// command), the others one by one.
+    public func ack(deliveryTags: [UInt64]) async throws {
+        guard !deliveryTags.isEmpty else { return }
+        try settle(.acks(deliveryTags))
+    }
+
     public func nack(deliveryTag: UInt64, multiple: Bool = false, requeue: Bool) async throws {
         try settle(.nack(deliveryTag, multiple: multiple, requeue: requeue))
     }

@@ -17,6 +17,8 @@ final class ChannelState {
     var lastConsumerTag = ""
     /// Tags of no-ack consumers, kept after cancel: a late delivery to them must not be rejected.
     var noAckConsumerTags: Set<String> = []
+    /// Deliveries to manual-ack consumers not settled yet, so acks sent together can be one.
+    var unsettled = UnsettledDeliveries()
 
     var confirmMode = false
     var maxUnconfirmed = 1000

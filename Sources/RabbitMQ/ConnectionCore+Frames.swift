@@ -150,6 +150,7 @@ extension ConnectionCore {
                     channel: Channel(core: self, number: channel.number, id: channel.id), consumerTag: consumerTag,
                     deliveryTag: deliveryTag, redelivered: channel.incoming.redelivered, exchange: channel.incoming.exchange,
                     routingKey: channel.incoming.routingKey, properties: properties, body: body)
+                if !consumer.noAck { channel.unsettled.received(deliveryTag) }
                 if consumer.pending.isEmpty { consumersToFlush.append(consumer) }
                 consumer.pending.append(delivery)
             } else if !channel.noAckConsumerTags.contains(consumerTag) {

@@ -135,11 +135,21 @@ extension ConnectionCore {
     /// and that ends the connection (and with it every consumer's sequence).
     func settle(_ operation: Settlement, channel number: UInt16, id: UInt64) {
         guard case .success(let channel) = channel(number, id: id) else { return }
-        let status: Int32
+        var status: Int32 = Status.ok
         switch operation {
-        case .ack(let tag, let multiple): status = amqp_basic_ack(state, channel.number, tag, multiple ? 1 : 0)
-        case .nack(let tag, let multiple, let requeue): status = amqp_basic_nack(state, channel.number, tag, multiple ? 1 : 0, requeue ? 1 : 0)
-        case .reject(let tag, let requeue): status = amqp_basic_reject(state, channel.number, tag, requeue ? 1 : 0)
+        case .ack(let tag, let multiple):
+            channel.unsettled.settled(tag, multiple: multiple)
+            status = amqp_basic_ack(state, channel.number, tag, multiple ? 1 : 0)
+        case .acks(let tags):
+            for ack in channel.unsettled.acks(for: tags) where status == Status.ok {
+                status = amqp_basic_ack(state, channel.number, ack.tag, ack.multiple ? 1 : 0)
+            }
+        case .nack(let tag, let multiple, let requeue):
+            channel.unsettled.settled(tag, multiple: multiple)
+            status = amqp_basic_nack(state, channel.number, tag, multiple ? 1 : 0, requeue ? 1 : 0)
+        case .reject(let tag, let requeue):
+            channel.unsettled.settled(tag, multiple: false)
+            status = amqp_basic_reject(state, channel.number, tag, requeue ? 1 : 0)
         }
         if status != Status.ok {
             terminate(RabbitMQError(.connectionLost, "cannot settle a delivery: \(Status.text(status))", status: status))
@@ -149,6 +159,8 @@ extension ConnectionCore {
 
 enum Settlement: Sendable {
     case ack(UInt64, multiple: Bool)
+    /// Deliveries acked together: as few frames as the channel's outstanding deliveries allow.
+    case acks([UInt64])
     case nack(UInt64, multiple: Bool, requeue: Bool)
     case reject(UInt64, requeue: Bool)
 }

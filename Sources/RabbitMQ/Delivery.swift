@@ -32,6 +32,20 @@ public final class Delivery: Sendable {
         try await channel.ack(deliveryTag: deliveryTag, multiple: multiple)
     }
 
+    /// Acks deliveries handled together, each channel's in as few frames as its outstanding
+    /// deliveries allow (see `Channel.ack(deliveryTags:)`).
+    public static func ack(_ deliveries: [Delivery]) async throws {
+        var channels: [(channel: Channel, tags: [UInt64])] = []
+        for delivery in deliveries {
+            if let index = channels.firstIndex(where: { $0.channel.number == delivery.channel.number && $0.channel.id == delivery.channel.id }) {
+                channels[index].tags.append(delivery.deliveryTag)
+            } else {
+                channels.append((delivery.channel, [delivery.deliveryTag]))
+            }
+        }
+        for (channel, tags) in channels { try await channel.ack(deliveryTags: tags) }
+    }
+
     public func nack(multiple: Bool = false, requeue: Bool) async throws {
         try await channel.nack(deliveryTag: deliveryTag, multiple: multiple, requeue: requeue)
     }

@@ -81,6 +81,34 @@ import Testing
         }
     }
 
+    /// Acks submitted together become one `multiple` ack only where no older delivery is still
+    /// outstanding: the one delivery left unacked in the middle is the one the queue still holds.
+    @Test func acksTogetherNeverReachOverAnOutstandingDelivery() async throws {
+        let queue = Broker.uniqueName("acks-together")
+        try await Broker.withChannel { connection, channel in
+            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+            try await channel.enablePublisherConfirms()
+            _ = try await channel.publish(contentsOf: (1...10).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+            let consuming = try await connection.openChannel()
+            try await consuming.qos(prefetchCount: 10)
+            let consumer = try await consuming.consume(queue: queue)
+            let deliveries = try await consumer.first(10)
+            #expect(deliveries.map { String(decoding: $0.body, as: UTF8.self) } == (1...10).map { "\($0)" })
+            try await Delivery.ack([deliveries[2], deliveries[3], deliveries[4]])   // 1 and 2 outstanding
+            try await Delivery.ack([deliveries[1], deliveries[0], deliveries[5], deliveries[6]])
+            try await Delivery.ack([deliveries[8], deliveries[9]])                 // 8 outstanding
+            try await consuming.qos(prefetchCount: 10)  // a round trip: the acks before it were sent
+            try await consuming.close()                 // the unacked one goes back to the queue
+            let left = try await channel.consume(queue: queue)
+            let remaining = try await left.first(1)
+            #expect(remaining.map { String(decoding: $0.body, as: UTF8.self) } == ["8"])
+            try await remaining[0].ack()
+            try await left.cancel()
+            #expect(try await channel.declareQueue(queue, passive: true).messageCount == 0, "nothing else was left")
+            try await channel.deleteQueue(queue)
+        }
+    }
+
     @Test func aBodyLargerThanTheFrameSizeArrivesWhole() async throws {
         try await Broker.withChannel { connection, channel in
             let queue = Broker.uniqueName("large")

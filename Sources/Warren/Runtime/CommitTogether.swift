@@ -82,8 +82,9 @@ extension DeliveryPipeline {
             }
         }
         try await publishAfterCommit(results.flatMap(\.written), reply: nil, logger: logger)
-        for ((delivery, _), member) in zip(deliveries, members) {
-            try await delivery.ack()
+        // One ack frame for the group where the channel allows (see `Delivery.ack(_:)`).
+        try await Delivery.ack(deliveries.map(\.delivery))
+        for member in members {
             metrics.outcome(.handled)
             member.logger.debug("handled", metadata: ["together": "\(members.count)"])
         }
