@@ -64,7 +64,9 @@ enum RPCBench {
     static func serveRaw(url: String, queue: String) async throws {
         let connection = try await Connection.connect(url: url)
         let channel = try await connection.openChannel()
-        _ = try await channel.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
+        if queue == "warren.bench.rpc-raw" {
+            _ = try await channel.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
+        }
         try await channel.qos(prefetchCount: 64)
         let replies = try await connection.openChannel()
         FileHandle.standardOutput.write(Data("ready\n".utf8))
