@@ -1,3 +1,4 @@
+import Foundation
 import RabbitMQ
 import Testing
 @testable import Warren
@@ -20,6 +21,14 @@ import Testing
         let effect = Envelope(type: "ledger.Deposit").caused(type: "ledger.Deposited", by: "ledger")
         let parts = effect.traceparent?.split(separator: "-").map(String.init) ?? []
         #expect(parts.count == 4 && parts[0] == "00" && parts[1].count == 32 && parts[2].count == 16 && parts[3] == "01")
+    }
+
+    /// The caller (RPCClient) and the ingress (a stored outcome) read a `warren.Error` alike.
+    @Test func anErrorReplyGivesItsReasonWhateverItsShape() {
+        #expect(Reply.errorReason(in: Reply.errorBody("card expired")) == "card expired")
+        #expect(Reply.errorReason(in: Data(" out of stock\n".utf8)) == "out of stock", "plain text is the reason")
+        #expect(Reply.errorReason(in: Data(#"{"error":42}"#.utf8)) == #"{"error":42}"#, "another shape is kept whole")
+        #expect(Reply.errorReason(in: Data()) == "no reason given")
     }
 
     @Test func theEnvelopeRoundTripsThroughAMQPProperties() throws {

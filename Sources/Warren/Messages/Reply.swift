@@ -37,4 +37,12 @@ public struct Reply: Sendable {
     static func errorBody(_ reason: String) -> Data {
         (try? JSONEncoder.warren.encode(["error": reason])) ?? Data("{\"error\":\"unknown\"}".utf8)
     }
+
+    /// The reason a `warren.Error` body gives. A body of another shape (a server in another
+    /// language may write plain text) is the reason itself, so nothing it said is lost.
+    public static func errorReason(in body: Data) -> String {
+        if case .string(let reason)? = (try? JSONValue(parsing: body))?["error"] { return reason }
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "no reason given" : text
+    }
 }

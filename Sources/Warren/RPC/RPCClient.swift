@@ -293,8 +293,7 @@ public final class RPCClient: Service, Sendable {
     /// `warren.Error` replies as the typed error they stand for.
     static func failure(of reply: Reply, target: String) -> RPCError? {
         guard reply.envelope.type == Reply.errorType else { return nil }
-        let reason = (try? JSONDecoder.warren.decode([String: String].self, from: reply.body))?["error"] ?? "no reason given"
-        return .rejected(target: target, reason: reason)
+        return .rejected(target: target, reason: Reply.errorReason(in: reply.body))
     }
 
     enum Answer {

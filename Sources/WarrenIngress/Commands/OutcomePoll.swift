@@ -48,11 +48,8 @@ struct OutcomePoll: Sendable {
         let replyType = try? row.decode(String?.self, at: 2)
         let route = links[type] ?? (ResourceLinks(itemTemplate: nil, relation: nil, requestPathIsResource: false), request.uri.path)
         switch (replyType, reply) {
-        case ("warren.Error", let reply?):
-            let reason = (try? JSONValue(parsing: Data(reply.utf8)))?["error"].flatMap {
-                if case .string(let text) = $0 { text } else { nil }
-            } ?? reply
-            throw APIError(.unprocessableContent, "`\(type)` could not be handled: \(reason)")
+        case (Reply.errorType, let reply?):
+            throw APIError(.unprocessableContent, "`\(type)` could not be handled: \(Reply.errorReason(in: Data(reply.utf8)))")
         case (_, let reply?):
             guard let outcome = try? JSONDecoder.warren.decode(Outcome.self, from: Data(reply.utf8)) else {
                 throw APIError(.badGateway, "`\(type)` stored an outcome the gateway cannot read")
