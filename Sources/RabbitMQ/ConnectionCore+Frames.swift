@@ -65,6 +65,11 @@ extension ConnectionCore {
             startContent(.delivery, on: channel)
             channel.incoming.consumerTag = channel.consumerTagCache.string(deliver.pointee.consumer_tag)
             channel.incoming.deliveryTag = deliver.pointee.delivery_tag
+            // Tracked from here, not once the content is whole: a delivery dropped unfinished
+            // is still unacked at the broker, and no `multiple` ack may reach over it.
+            if !channel.noAckConsumerTags.contains(channel.incoming.consumerTag) {
+                channel.unsettled.received(deliver.pointee.delivery_tag)
+            }
             channel.incoming.redelivered = deliver.pointee.redelivered != 0
             channel.incoming.exchange = channel.exchangeCache.string(deliver.pointee.exchange)
             channel.incoming.routingKey = channel.routingKeyCache.string(deliver.pointee.routing_key)
@@ -150,11 +155,11 @@ extension ConnectionCore {
                     channel: Channel(core: self, number: channel.number, id: channel.id), consumerTag: consumerTag,
                     deliveryTag: deliveryTag, redelivered: channel.incoming.redelivered, exchange: channel.incoming.exchange,
                     routingKey: channel.incoming.routingKey, properties: properties, body: body)
-                if !consumer.noAck { channel.unsettled.received(deliveryTag) }
                 if consumer.pending.isEmpty { consumersToFlush.append(consumer) }
                 consumer.pending.append(delivery)
             } else if !channel.noAckConsumerTags.contains(consumerTag) {
                 // A delivery that raced a cancel: give it back to the queue for another consumer.
+                channel.unsettled.settled(deliveryTag, multiple: false)
                 _ = amqp_basic_reject(state, channel.number, deliveryTag, 1)
             }
         case .returned:

@@ -104,7 +104,8 @@ extension ConnectionCore {
     func consume(_ queue: String, tag: String, noAck: Bool, exclusive: Bool, arguments: FieldTable, on channel: ChannelState,
                  buffer: DeliveryBuffer, _ promise: Promise<Void>) {
         channel.consumers[tag] = ConsumerState(buffer: buffer, noAck: noAck)
-        if noAck { channel.noAckConsumerTags.insert(tag) }
+        // The tag's latest consumer decides: its deliveries are tracked for acks unless no-ack.
+        if noAck { channel.noAckConsumerTags.insert(tag) } else { channel.noAckConsumerTags.remove(tag) }
         let arena = CArena()
         var consume = amqp_basic_consume_t()
         consume.queue = arena.bytes(queue)

@@ -11,7 +11,10 @@ struct UnsettledDeliveries {
     /// Settled while an older delivery was still outstanding.
     private var settledAhead: Set<UInt64> = []
 
+    /// The outstanding deliveries.
     var count: Int { tags.count - head - settledAhead.count }
+    /// Tags held, outstanding or not: what the state costs.
+    var stored: Int { tags.count - head + settledAhead.count }
 
     mutating func received(_ tag: UInt64) {
         tags.append(tag)
@@ -31,16 +34,17 @@ struct UnsettledDeliveries {
         dropSettledFront()
     }
 
-    /// Settles `batch` and returns the acks that do it: every tag of the batch that leaves no
+    /// Settles `batch` and returns the acks that do it: the tags of the batch that leave no
     /// older delivery outstanding in one ack (`multiple` when it covers more than one), each
     /// other tag on its own.
     mutating func acks(for batch: [UInt64]) -> [(tag: UInt64, multiple: Bool)] {
-        let members = Set(batch)
+        var members = Set(batch)
         var covered: UInt64?
         var coveredCount = 0
         while head < tags.count {
             let tag = tags[head]
-            if members.contains(tag) {
+            if members.remove(tag) != nil {
+                settledAhead.remove(tag)
                 covered = tag
                 coveredCount += 1
             } else if settledAhead.remove(tag) == nil {
@@ -50,7 +54,7 @@ struct UnsettledDeliveries {
         }
         var acks: [(tag: UInt64, multiple: Bool)] = []
         if let covered { acks.append((covered, coveredCount > 1)) }
-        for tag in batch where covered.map({ tag > $0 }) ?? true {
+        for tag in batch where members.remove(tag) != nil {
             acks.append((tag, false))
             if let oldest, tag > oldest, tag <= tags[tags.count - 1] { settledAhead.insert(tag) }
         }
@@ -60,15 +64,25 @@ struct UnsettledDeliveries {
 
     private var oldest: UInt64? { head < tags.count ? tags[head] : nil }
 
-    /// Moves past settled-ahead tags that are now the oldest, and compacts the storage.
+    /// Moves past settled-ahead tags that are now the oldest, and compacts the storage. While
+    /// one delivery stays outstanding (a slow handler in another lane) the ones after it are
+    /// settled ahead; past `compactAbove` of them only the outstanding ones are kept, which the
+    /// broker's prefetch bounds.
     private mutating func dropSettledFront() {
         while let front = oldest, settledAhead.remove(front) != nil { head += 1 }
         if head == tags.count {
             tags.removeAll(keepingCapacity: true)
             head = 0
-        } else if head >= 1024, head * 2 >= tags.count {
+            settledAhead.removeAll()
+        } else if settledAhead.count > Self.compactAbove {
+            tags = tags[head...].filter { !settledAhead.contains($0) }
+            head = 0
+            settledAhead.removeAll()
+        } else if head >= Self.compactAbove, head * 2 >= tags.count {
             tags.removeFirst(head)
             head = 0
         }
     }
+
+    static let compactAbove = 1024
 }

@@ -46,11 +46,40 @@ import Testing
         #expect(acks.map(\.tag) == [6] && acks.map(\.multiple) == [false])
     }
 
+    @Test func anOutstandingDeliveryInsideTheBatchSplitsIt() {
+        var unsettled = Self.received(1...5)
+        let acks = unsettled.acks(for: [1, 2, 4])
+        #expect(acks.map(\.tag) == [2, 4] && acks.map(\.multiple) == [true, false], "3 is outstanding: never covered")
+        #expect(unsettled.count == 2)
+    }
+
     @Test func tagsItNeverSawAreAckedAsAsked() {
         var unsettled = Self.received(10...11)
-        let acks = unsettled.acks(for: [3, 12])
-        #expect(acks.map(\.tag) == [3, 12] && acks.allSatisfy { !$0.multiple })
-        #expect(unsettled.count == 2)
+        let acks = unsettled.acks(for: [3, 10, 12])
+        #expect(acks.map(\.tag) == [10, 3, 12] && acks.allSatisfy { !$0.multiple })
+        #expect(unsettled.count == 1)
+    }
+
+    @Test func aTagSettledTwiceLeavesNothingBehind() {
+        var unsettled = Self.received(1...3)
+        unsettled.settled(2, multiple: false)
+        let acks = unsettled.acks(for: [1, 2])
+        #expect(acks.map(\.tag) == [2] && acks.map(\.multiple) == [true])
+        #expect(unsettled.count == 1)
+    }
+
+    /// A delivery stuck in a slow lane while the others go on: only the outstanding are kept.
+    @Test func aStuckDeliveryDoesNotGrowTheStateWithTheOnesAfterIt() {
+        var unsettled = UnsettledDeliveries()
+        for tag in UInt64(1)...20_000 {
+            unsettled.received(tag)
+            if tag > 1 { _ = unsettled.acks(for: [tag]) }
+        }
+        #expect(unsettled.count == 1)
+        #expect(unsettled.stored <= UnsettledDeliveries.compactAbove * 2 + 2, "stored \(unsettled.stored) tags")
+        let acks = unsettled.acks(for: [1])
+        #expect(acks.map(\.tag) == [1] && acks.map(\.multiple) == [false])
+        #expect(unsettled.count == 0 && unsettled.stored == 0)
     }
 
     @Test func longRunsCompactWithoutLosingTheOutstanding() {
