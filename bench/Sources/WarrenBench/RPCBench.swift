@@ -37,7 +37,7 @@ enum RPCBench {
     static func run(_ arguments: [String]) async throws {
         let options = Options(arguments)
         let url = options.string("url", ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f")
-        let queue = options.string("queue", "warren.bench.rpc-raw")
+        let queue = options.string("queue", rawQueue)
         switch arguments.first {
         case "rpc-serve-raw":
             try await serveRaw(url: url, queue: queue)
@@ -64,9 +64,7 @@ enum RPCBench {
     static func serveRaw(url: String, queue: String) async throws {
         let connection = try await Connection.connect(url: url)
         let channel = try await connection.openChannel()
-        if queue == "warren.bench.rpc-raw" {
-            _ = try await channel.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
-        }
+        try await declareIfOwn(queue, on: channel)
         try await channel.qos(prefetchCount: 64)
         let replies = try await connection.openChannel()
         FileHandle.standardOutput.write(Data("ready\n".utf8))
@@ -77,6 +75,16 @@ enum RPCBench {
             }
             try await delivery.ack()
         }
+    }
+
+    /// The queue the reference servers take requests from unless told another.
+    static let rawQueue = "warren.bench.rpc-raw"
+
+    /// Declares `queue` when it is the reference's own (a quorum queue like an RPC queue); any
+    /// other, such as the cashier's `cashier.rpc`, is the topology's and has its own arguments.
+    static func declareIfOwn(_ queue: String, on channel: Channel) async throws {
+        guard queue == rawQueue else { return }
+        _ = try await channel.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
     }
 
     /// The reference client: direct reply-to on one channel, calls matched by correlation id.

@@ -18,7 +18,7 @@ enum RPCFloor {
     static func serve(_ arguments: [String]) async throws {
         let options = Options(arguments)
         let url = options.string("url", ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f")
-        let queue = options.string("queue", "warren.bench.rpc-raw")
+        let queue = options.string("queue", RPCBench.rawQueue)
         let database = try await PostgresConnection.connect(
             try PostgresConfiguration(url: options.string("database", ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "")),
             logger: Logger(label: "floor"))
@@ -26,9 +26,7 @@ enum RPCFloor {
         try await database.execute("CREATE TABLE IF NOT EXISTS floor_inbox (message_id text PRIMARY KEY, reply text NOT NULL)")
         let connection = try await Connection.connect(url: url)
         let channel = try await connection.openChannel()
-        if queue == "warren.bench.rpc-raw" {
-            _ = try await channel.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
-        }
+        try await RPCBench.declareIfOwn(queue, on: channel)
         try await channel.qos(prefetchCount: 64)
         let replies = try await connection.openChannel()
         let arrived = LaneQueue<Delivery>()
