@@ -446,12 +446,14 @@ final class ConnectionCore: @unchecked Sendable {
             logger.warning("connection ended", metadata: ["amqp.url": "\(configuration)", "error": "\(reason)"])
         }
         for channel in channels.all { dropChannel(channel, reason: reason) }
+        // Marked ended before `close()` returns: work handed over after it (an ack, say) is
+        // then refused with the reason, not queued for a thread that will never run it.
+        finish(reason)
         let waiters = closeWaiters
         closeWaiters = []
         for waiter in waiters {
             if reason.code == .closedByClient { waiter.succeed() } else { waiter.fail(reason) }
         }
-        finish(reason)
     }
 
     private func finish(_ reason: RabbitMQError) {
