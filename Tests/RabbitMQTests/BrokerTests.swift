@@ -109,6 +109,30 @@ import Testing
         }
     }
 
+    /// Acks together after the connection is gone: a clear error, and the broker still holds
+    /// every one of those deliveries for the next consumer.
+    @Test func acksTogetherOnALostConnectionFailAndLoseNothing() async throws {
+        let queue = Broker.uniqueName("acks-lost")
+        try await Broker.withChannel { _, channel in
+            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+            try await channel.enablePublisherConfirms()
+            _ = try await channel.publish(contentsOf: (1...3).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+            let gone = try await Broker.connect()
+            let consuming = try await gone.openChannel()
+            let deliveries = try await consuming.consume(queue: queue).first(3)
+            try await gone.close()
+            let error = await #expect(throws: RabbitMQError.self) { try await Delivery.ack(deliveries) }
+            #expect(error?.endsConnection == true, "\(String(describing: error))")
+            let again = try await channel.consume(queue: queue).first(3)
+            #expect(again.map { String(decoding: $0.body, as: UTF8.self) } == ["1", "2", "3"])
+            #expect(again.allSatisfy { $0.redelivered })
+            try await Delivery.ack(again)
+            try await channel.qos(prefetchCount: 10)  // a round trip: the ack before it was sent
+            #expect(try await channel.declareQueue(queue, passive: true).messageCount == 0)
+            try await channel.deleteQueue(queue)
+        }
+    }
+
     @Test func aBodyLargerThanTheFrameSizeArrivesWhole() async throws {
         try await Broker.withChannel { connection, channel in
             let queue = Broker.uniqueName("large")
