@@ -16,6 +16,16 @@ enum Broker {
         "test.\(prefix).\(UUID().uuidString.prefix(8).lowercased())"
     }
 
+    /// A new quorum queue holding one message per number, its body the number, published with
+    /// confirms on `channel` (which is left in confirm mode).
+    static func quorumQueue(_ prefix: String, holding numbers: some Sequence<Int>, on channel: Channel) async throws -> String {
+        let queue = uniqueName(prefix)
+        try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+        try await channel.enablePublisherConfirms()
+        _ = try await channel.publish(contentsOf: numbers.map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+        return queue
+    }
+
     /// Runs `body` with an open connection and channel, closing both afterwards.
     static func withChannel<T: Sendable>(_ body: (Connection, Channel) async throws -> T) async throws -> T {
         let connection = try await connect()

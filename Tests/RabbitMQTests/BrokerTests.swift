@@ -57,10 +57,7 @@ import Testing
     /// ack of an unknown tag) and keeps nothing.
     @Test func acksInAnyOrderAreAllTakenByTheBroker() async throws {
         try await Broker.withChannel { _, channel in
-            let queue = Broker.uniqueName("acks")
-            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
-            try await channel.enablePublisherConfirms()
-            _ = try await channel.publish(contentsOf: (0..<200).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+            let queue = try await Broker.quorumQueue("acks", holding: 0..<200, on: channel)
             try await channel.qos(prefetchCount: 200)
             let consumer = try await channel.consume(queue: queue)
             var deliveries = try await consumer.first(200)
@@ -84,11 +81,8 @@ import Testing
     /// Acks submitted together become one `multiple` ack only where no older delivery is still
     /// outstanding: the one delivery left unacked in the middle is the one the queue still holds.
     @Test func acksTogetherNeverReachOverAnOutstandingDelivery() async throws {
-        let queue = Broker.uniqueName("acks-together")
         try await Broker.withChannel { connection, channel in
-            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
-            try await channel.enablePublisherConfirms()
-            _ = try await channel.publish(contentsOf: (1...10).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+            let queue = try await Broker.quorumQueue("acks-together", holding: 1...10, on: channel)
             let consuming = try await connection.openChannel()
             try await consuming.qos(prefetchCount: 10)
             let consumer = try await consuming.consume(queue: queue)
@@ -112,11 +106,8 @@ import Testing
     /// Acks together after the connection is gone: a clear error, and the broker still holds
     /// every one of those deliveries for the next consumer.
     @Test func acksTogetherOnALostConnectionFailAndLoseNothing() async throws {
-        let queue = Broker.uniqueName("acks-lost")
         try await Broker.withChannel { _, channel in
-            try await channel.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
-            try await channel.enablePublisherConfirms()
-            _ = try await channel.publish(contentsOf: (1...3).map { OutgoingMessage(routingKey: queue, body: Data("\($0)".utf8)) })
+            let queue = try await Broker.quorumQueue("acks-lost", holding: 1...3, on: channel)
             let gone = try await Broker.connect()
             let consuming = try await gone.openChannel()
             let deliveries = try await consuming.consume(queue: queue).first(3)
