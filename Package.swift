@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// Swift 6 language mode (strict concurrency) for every target of ours.
@@ -6,6 +7,28 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
 ]
+
+/// The business systems, found by folder: `Sources/<Name>System/` (one folder per bounded
+/// context) with its scenarios in `Tests/<Name>SystemTests/`. Adding a system adds no line here;
+/// `Sources/WarrenCLI/Systems.swift` registers it with the `warren` command.
+let systemModules = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources")) ?? [])
+    .filter { $0.hasSuffix("System") }.sorted()
+let systemTargets: [Target] = systemModules.flatMap { module -> [Target] in
+    var targets: [Target] = [
+        .target(name: module, dependencies: ["Warren", "Postgres", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: swiftSettings),
+    ]
+    if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests") {
+        let extras = ["HTTPie", "Fixtures"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests/\($0)") }
+        targets.append(.testTarget(name: "\(module)Tests",
+                                   dependencies: [.target(name: module), "Warren", "WarrenTesting", "WarrenIngress", "BrokerAdmin", "Topology", "Postgres", "RabbitMQ",
+                                                  .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                                   exclude: extras, swiftSettings: swiftSettings))
+    }
+    return targets
+}
 
 let package = Package(
     name: "warren",
@@ -94,21 +117,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The cleaning service of issue 7: six bounded contexts, a folder each.
-        .target(
-            name: "CleaningSystem",
-            dependencies: ["Warren", "Postgres", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: swiftSettings
-        ),
-
         // The `warren` command.
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "WarrenIngress", "CleaningSystem",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "WarrenIngress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
+            ] + systemModules.map { .target(name: $0) },
             swiftSettings: swiftSettings
         ),
 
@@ -155,13 +171,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        // Unit tests of the cleaning system, and its scenarios against real servers (Scenarios/).
-        .testTarget(
-            name: "CleaningSystemTests",
-            dependencies: ["CleaningSystem", "Warren", "WarrenTesting", "BrokerAdmin", "Topology", "Postgres"],
-            swiftSettings: swiftSettings
-        ),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerAdminTests", dependencies: ["BrokerAdmin", "RabbitMQ", "Topology"], swiftSettings: swiftSettings),
-    ]
+    ] + systemTargets
 )

@@ -258,7 +258,7 @@ for name, deployment in sorted(deployments.items()):
     user = re.match(r"amqp://([^:]+):", env.get("AMQP_URL", ""))
     check(f"{name}: connects to the broker as its own user ({grant['user'] if grant else '?'})",
           grant is not None and user is not None and user.group(1) == grant["user"], env.get("AMQP_URL", "no AMQP_URL"))
-    expected_args = ["worker", name] if name in contexts else ["ingress", system]
+    expected_args = ["worker", f"{system}/{name}"] if name in contexts else ["ingress", system]
     check(f"{name}: runs `warren {' '.join(expected_args)}`", container.get("args") == expected_args, str(container.get("args")))
 
 context_passwords = {password_variable(g) for g in grants}
@@ -365,7 +365,7 @@ for name in contexts + ["ingress"]:
     if service is None:
         check(f"compose: a service for {name}", False)
         continue
-    expected_command = ["worker", name] if name in contexts else ["ingress", system]
+    expected_command = ["worker", f"{system}/{name}"] if name in contexts else ["ingress", system]
     environment = service.get("environment", {})
     grace = int(environment.get("SHUTDOWN_GRACE_SECONDS", 20))
     user = re.match(r"amqp://([^:]+):", environment.get("AMQP_URL", ""))

@@ -31,6 +31,9 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "The topology directory (default: $TOPOLOGY_DIR or ./topology).")
     var topology: String?
 
+    @Option(help: "The system MESSAGE belongs to (default: the one system that declares it).")
+    var system: String?
+
     @Option(help: "Milliseconds to wait for the reply or outcome (default: the endpoint's timeout, 5000 for a command).")
     var wait: Int?
 
@@ -46,9 +49,16 @@ struct SendCommand: AsyncParsableCommand {
             throw ValidationError("give the broker with --url amqp://user:password@host:port/vhost (or set AMQP_URL)")
         }
         let directory = topology ?? environment["TOPOLOGY_DIR"] ?? "topology"
-        let (fleet, problems) = try TopologyDirectory(directory).check()
+        let (everything, problems) = try TopologyDirectory(directory).check()
         if !problems.isEmpty {
             throw ValidationError("the topology under \(directory) has problems (run `warren topology check`)")
+        }
+        let fleet: Fleet
+        do {
+            let declaring = everything.systems(declaring: message)
+            fleet = try everything.namespace(system ?? (declaring.count == 1 ? declaring[0].name : nil)).fleet
+        } catch {
+            throw ValidationError(error.description)
         }
         let declared: Topology.Message
         if let rpc = fleet.rpc(message) {

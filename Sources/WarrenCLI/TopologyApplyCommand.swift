@@ -36,7 +36,7 @@ struct TopologyApplyCommand: AsyncParsableCommand {
         guard let url = url ?? environment["AMQP_URL"] else {
             throw ValidationError("give the broker with --url amqp://user:password@host:port/vhost (or set AMQP_URL)")
         }
-        let objects = BrokerObjects(fleet: try options.validFleet())
+        let objects = BrokerObjects(fleet: try options.validNamespace())
         let applyOptions = TopologyApply.Options(amqpURL: url, managementURL: managementURL, dryRun: dryRun,
                                                  useManagementAPI: !noManagement, environment: environment)
         do {

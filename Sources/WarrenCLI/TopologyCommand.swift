@@ -33,6 +33,18 @@ struct TopologyOptions: ParsableArguments {
         return fleet
     }
 
+    /// The one system a command works on (`--system`, or the only one): each system is its
+    /// own vhost and database, so an apply, a graph or an AsyncAPI document covers one.
+    func validNamespace() throws -> Fleet {
+        let fleet = try validFleet()
+        do {
+            return try fleet.namespace(system).fleet
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
     func load() throws -> (Fleet, [Diagnostic]) {
         do {
             return try TopologyDirectory(directory).check(system: system)
@@ -89,11 +101,12 @@ struct TopologyExportCommand: ParsableCommand {
     @OptionGroup var options: TopologyOptions
 
     func run() throws {
-        let fleet = try options.validFleet()
         switch format {
-        case .rabbitmqDefinitions: Swift.print(RabbitMQDefinitions.json(for: fleet))
-        case .asyncapi: Swift.print(AsyncAPIDocument.json(for: fleet, title: options.system.map { "Warren \($0)" } ?? "Warren fleet"))
-        case .mermaid: Swift.print(MermaidGraph.text(for: fleet), terminator: "")
+        case .rabbitmqDefinitions: Swift.print(RabbitMQDefinitions.json(for: try options.validFleet()))
+        case .asyncapi:
+            let namespace = try options.validNamespace()
+            Swift.print(AsyncAPIDocument.json(for: namespace, title: "Warren \(namespace.systems[0].name)"))
+        case .mermaid: Swift.print(MermaidGraph.text(for: try options.validNamespace()), terminator: "")
         }
     }
 }
@@ -107,6 +120,6 @@ struct TopologyGraphCommand: ParsableCommand {
     @OptionGroup var options: TopologyOptions
 
     func run() throws {
-        Swift.print(MermaidGraph.text(for: try options.validFleet()), terminator: "")
+        Swift.print(MermaidGraph.text(for: try options.validNamespace()), terminator: "")
     }
 }

@@ -42,12 +42,12 @@ struct TopologyPermissionsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let fleet = try options.validFleet()
-        let grants = Permissions.grants(for: fleet)
         if apply {
-            try await applyGrants(grants)
+            // Users get permissions on one vhost, and each system has its own.
+            try await applyGrants(Permissions.grants(for: try options.validNamespace()))
             return
         }
+        let grants = Permissions.grants(for: try options.validFleet())
         if json {
             let objects: [JSON] = grants.map { grant in
                 ["user": .string(grant.user), "context": grant.context.map(JSON.string) ?? .null,

@@ -24,7 +24,8 @@ public struct LiveHarness: Sendable {
     public let fleet: Fleet
     public var logger: Logger { Logger(label: "test.runtime") }
 
-    public static func with<T>(topology: String, _ body: (LiveHarness) async throws -> T) async throws -> T {
+    /// `system` names the namespace to apply when `topology` holds several systems.
+    public static func with<T>(topology: String, system: String? = nil, _ body: (LiveHarness) async throws -> T) async throws -> T {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let admin = try Configuration(url: amqpURL)
         let api = try ManagementAPI(url: managementURL)
@@ -44,8 +45,9 @@ public struct LiveHarness: Sendable {
             await adminDatabase.close()
         }
         do {
-            let (fleet, problems) = try TopologyDirectory(topology).check()
+            let (everything, problems) = try TopologyDirectory(topology).check(system: system)
             guard problems.isEmpty else { throw TestFailure("test topology: \(problems)") }
+            let fleet = try everything.namespace(system).fleet
             let harness = LiveHarness(
                 vhost: vhost, database: database, amqpURL: vhostURL,
                 databaseURL: "postgres://\(postgres.user):\(postgres.password ?? "")@\(postgres.host):\(postgres.port)/\(database)",

@@ -14,8 +14,9 @@ enum Servers {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("topology").path
 
+    /// The cleaning system's namespace (each system has a vhost of its own).
     static func fleet() throws -> Fleet {
-        let (fleet, diagnostics) = try TopologyDirectory(topologyDirectory).check()
+        let (fleet, diagnostics) = try TopologyDirectory(topologyDirectory).check(system: "cleaning")
         guard diagnostics.isEmpty else { throw TestFailure("the repository's topology has problems: \(diagnostics)") }
         return fleet
     }

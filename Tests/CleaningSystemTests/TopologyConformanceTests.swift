@@ -11,7 +11,7 @@ import Topology
     let fleet: Fleet
 
     init() throws {
-        let (fleet, problems) = try TopologyDirectory(Self.topology).check()
+        let (fleet, problems) = try TopologyDirectory(Self.topology).check(system: CleaningSystem.name)
         #expect(problems.map(\.description) == [], "warren topology check must pass")
         self.fleet = fleet
     }

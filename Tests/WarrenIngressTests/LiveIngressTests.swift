@@ -79,7 +79,7 @@ import WarrenTesting
     static func withCleaning(running: [String],
                              _ test: @escaping @Sendable (LiveHarness, any TestClientProtocol,
                                                           @escaping @Sendable (String) async throws -> Void) async throws -> Void) async throws {
-        try await LiveHarness.with(topology: topology) { harness in
+        try await LiveHarness.with(topology: topology, system: CleaningSystem.name) { harness in
             // The ingress's read-only role (scripts/servers creates it; a test may run without).
             // It must exist before the workers migrate, which is when they grant it SELECT.
             try await ensureReaderRole(harness)

@@ -59,7 +59,7 @@ class Fleet:
         os.makedirs(log_dir, exist_ok=True)
         for index, context in enumerate(CONTEXTS):
             env = dict(environment, HEALTH_PORT=str(health_ports[index]))
-            self.processes[context] = Process(context, ["worker", context], env, health_ports[index],
+            self.processes[context] = Process(context, ["worker", f"cleaning/{context}"], env, health_ports[index],
                                               os.path.join(log_dir, f"{context}.log"))
         if with_ingress:
             env = dict(environment, INGRESS_HOST="127.0.0.1", INGRESS_PORT=str(ingress_port))

@@ -38,8 +38,13 @@ public enum Permissions {
     /// The broker user of a context: `<system>.<context>`.
     public static func user(of context: Context) -> String { "\(context.system).\(context.name)" }
 
-    /// One grant per context, then one per system with a gateway, sorted by user.
+    /// One grant per context, then one per system with a gateway, sorted by user; each system
+    /// resolves its names in its own namespace (it has a vhost of its own).
     public static func grants(for fleet: Fleet) -> [Grant] {
+        fleet.systems.sorted { $0.name < $1.name }.flatMap { grants(namespace: $0.fleet) }
+    }
+
+    private static func grants(namespace fleet: Fleet) -> [Grant] {
         var grants: [Grant] = []
         for context in fleet.contexts.sorted(by: { $0.name < $1.name }) {
             let own = context.exchanges.map(\.name) + context.queues.map(\.name)

@@ -63,13 +63,15 @@ public enum FleetLoader {
     static func resolveImpliedBindings(_ fleet: Fleet, implied: Set<String>) -> Fleet {
         var resolved = fleet
         for s in resolved.systems.indices {
+            // Types resolve within their system: each system is a namespace of its own.
+            let namespace = fleet.systems[s].fleet
             for c in resolved.systems[s].contexts.indices {
                 for q in resolved.systems[s].contexts[c].queues.indices {
                     let queue = resolved.systems[s].contexts[c].queues[q]
                     guard implied.contains(queue.name), queue.role == .consumer else { continue }
                     var derived: [Binding] = []
                     for reference in queue.consumes {
-                        guard let message = fleet.message(reference.type), !message.exchange.isEmpty else { continue }
+                        guard let message = namespace.message(reference.type), !message.exchange.isEmpty else { continue }
                         derived.append(Binding(exchange: message.exchange, routingKey: message.type, queue: queue.name,
                                                derived: true, location: reference.location))
                     }

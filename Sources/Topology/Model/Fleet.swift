@@ -1,5 +1,7 @@
-/// Every system under `topology/`: the unit `warren topology check` validates as a whole,
-/// because all systems share one RabbitMQ virtual host and so one namespace.
+/// Every system under `topology/`. Each system is a namespace of its own: it runs in a RabbitMQ
+/// virtual host and a PostgreSQL database of its own, so two systems may both have a `payment`
+/// context. Name lookups (`context(named:)`, `message(_:)`, `rpc(_:)`) are meant for a fleet of
+/// one system (`System.fleet`); the validator and the loader work system by system.
 public struct Fleet: Sendable {
     public var systems: [System]
 
@@ -26,6 +28,34 @@ public struct Fleet: Sendable {
 
     public var exchanges: [Exchange] { contexts.flatMap(\.exchanges) }
     public var queues: [Queue] { contexts.flatMap(\.queues) }
+
+    /// The one system a broker- or database-facing command works on: `name` when given, else
+    /// the only system there is. Several systems and no name is a problem naming them, since
+    /// each lives in its own virtual host and database.
+    public func namespace(_ name: String?) throws(NamespaceProblem) -> System {
+        if let name {
+            guard let system = system(named: name) else {
+                throw NamespaceProblem(description: "no system `\(name)` in the topology; there are: \(systems.map(\.name).joined(separator: ", "))")
+            }
+            return system
+        }
+        guard systems.count == 1, let only = systems.first else {
+            throw NamespaceProblem(description: systems.isEmpty
+                ? "the topology holds no system"
+                : "the topology holds \(systems.count) systems (\(systems.map(\.name).joined(separator: ", "))), each in a vhost and database of its own: name one with --system")
+        }
+        return only
+    }
+
+    /// The systems whose contexts handle or publish `type`: for a tool that is given a message
+    /// type and must find the namespace it belongs to.
+    public func systems(declaring type: String) -> [System] {
+        systems.filter { $0.fleet.message(type) != nil || $0.fleet.rpc(type) != nil }
+    }
+}
+
+public struct NamespaceProblem: Error, Sendable, CustomStringConvertible {
+    public let description: String
 }
 
 /// One business system: the bounded contexts in `topology/<system>/` and their HTTP gateway.

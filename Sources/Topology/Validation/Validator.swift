@@ -1,7 +1,17 @@
 /// Checks the whole fleet graph: names, references, routing, dead-letter paths, ownership.
 /// Every problem is collected; each names its position and, where there is one, the fix.
+///
+/// Each system is checked as a namespace of its own (it runs in its own virtual host and
+/// database): a name must be unique within its system, and a reference resolves there.
 public enum Validator {
     public static func validate(_ fleet: Fleet) -> [Diagnostic] {
+        fleet.systems.flatMap { validate(namespace: $0.fleet) }.sorted {
+            ($0.location.file, $0.location.line, $0.location.column, $0.problem)
+                < ($1.location.file, $1.location.line, $1.location.column, $1.problem)
+        }
+    }
+
+    private static func validate(namespace fleet: Fleet) -> [Diagnostic] {
         var check = Check(fleet: fleet)
         check.names()
         check.clashes()
@@ -77,7 +87,7 @@ private struct Check {
             }
             if let first = seen[context.name] {
                 report(context.location, "context `\(context.name)` is also declared at \(first.location)",
-                       fix: "all systems share one broker namespace; rename one of them")
+                       fix: "context names are unique within a system; rename one of them")
             } else {
                 seen[context.name] = context
             }

@@ -8,8 +8,9 @@ struct UpCommand: AsyncParsableCommand {
         commandName: "up",
         abstract: "Run a whole system here: servers, topology, one worker per context and the ingress, logs labelled per process.",
         discussion: """
-        Starts the local RabbitMQ and PostgreSQL with scripts/servers (a no-op when they run; \
-        --no-servers uses $AMQP_URL and $DATABASE_URL instead), applies the system's topology, then \
+        Starts the local RabbitMQ and PostgreSQL with scripts/servers (a no-op when they run) and \
+        runs the system in a vhost and a database named after it (--no-servers uses $AMQP_URL and \
+        $DATABASE_URL as given instead), applies the system's topology, then \
         runs `warren worker CONTEXT` for each context and `warren ingress SYSTEM` when this binary \
         has it, prefixing every line with the process's name. A process that exits is restarted \
         after 1 s, doubling up to 30 s while it keeps failing. SIGTERM or Ctrl-C stops every \
@@ -54,7 +55,7 @@ struct UpCommand: AsyncParsableCommand {
                 var childEnvironment = environment
                 childEnvironment["HEALTH_PORT"] = healthPort == 0 ? "0" : "\(healthPort + children.count)"
                 children.append(Supervisor.Child(name: count == 1 ? context : "\(context).\(replica)", executable: executable,
-                                                 arguments: ["worker", context], environment: childEnvironment))
+                                                 arguments: ["worker", "\(system.name)/\(context)"], environment: childEnvironment))
             }
         }
         let ingressPort = ingressPort ?? environment["INGRESS_PORT"].flatMap { Int($0) } ?? 8080
@@ -73,6 +74,8 @@ struct UpCommand: AsyncParsableCommand {
             }
         } else {
             try await startServers(&environment, supervisor: supervisor)
+            try await SystemNamespace.prepare(system: system.name, environment: &environment)
+            output.note("up", "\(system.name) runs in the vhost `\(system.name)` and the database `\(system.name)`")
         }
         if environment["PAYMETHOD_HASH_KEY"] == nil, system.contexts.contains("paymethod") {
             environment["PAYMETHOD_HASH_KEY"] = try developmentHashKey()

@@ -25,7 +25,7 @@ actor CleaningFleet {
     /// Runs `body` with `contexts` started (every context by default), each with `settings`.
     static func with(running contexts: [String] = CleaningSystem.contextNames, settings: Settings = .scenario,
                      _ body: (CleaningFleet) async throws -> Void) async throws {
-        try await LiveHarness.with(topology: topology) { harness in
+        try await LiveHarness.with(topology: topology, system: CleaningSystem.name) { harness in
             try await harness.withClient(caller: "ingress") { client in
                 let fleet = CleaningFleet(harness: harness, client: client)
                 do {
