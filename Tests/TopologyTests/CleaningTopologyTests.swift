@@ -2,13 +2,13 @@ import Foundation
 import Testing
 import Topology
 
-/// The repository's real topology (topology/cleaning) validates, and every export of it is
+/// The repository's real cleaning topology (topology/cleaning) validates, and every export of it is
 /// well-formed with the expected objects.
 @Suite struct CleaningTopologyTests {
     let fleet: Fleet
 
     init() throws {
-        let (fleet, diagnostics) = try Fixtures.fleet(Fixtures.repositoryTopology)
+        let (fleet, diagnostics) = try TopologyDirectory(Fixtures.repositoryTopology).check(system: "cleaning")
         #expect(diagnostics.map(\.description) == [])
         self.fleet = fleet
     }
