@@ -68,6 +68,17 @@ public enum TopologyApply {
         let connection: Connection
         do {
             connection = try await Connection.connect(configuration, logger: options.logger)
+        } catch let error where !options.dryRun && options.useManagementAPI && "\(error)".contains("vhost") && "\(error)".contains("not found") {
+            // Each system lives in a vhost of its own: the first apply of a system makes it.
+            do {
+                let api = try ManagementAPI(url: options.managementURL ?? ManagementAPI.defaultURL(for: configuration, environment: options.environment))
+                try await api.putVirtualHost(configuration.virtualHost)
+                try await api.putPermissions(vhost: configuration.virtualHost, user: configuration.user, configure: ".*", write: ".*", read: ".*")
+                say("+ vhost \(configuration.virtualHost) (through the management API at \(api.displayURL)), \(configuration.user) allowed everything on it")
+                connection = try await Connection.connect(configuration, logger: options.logger)
+            } catch let second {
+                throw ApplyError(.brokerUnreachable, "the vhost `\(configuration.virtualHost)` does not exist at \(configuration) and could not be created: \(second) (first: \(error))")
+            }
         } catch {
             throw ApplyError(.brokerUnreachable, "cannot reach the broker at \(configuration): \(error)")
         }

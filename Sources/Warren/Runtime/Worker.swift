@@ -129,6 +129,7 @@ public final class Worker: Service, Sendable {
                 for _ in 0..<count { connections.append(try await PostgresConnection.connect(configuration, logger: logger)) }
                 return connections
             } catch {
+                if await DatabaseCreation.createIfMissing(configuration, after: error, logger: logger) { continue }
                 state.setReady(false, reason: "database unavailable (\(error)); retrying")
                 let delay = backoff.next()
                 logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
