@@ -20,7 +20,7 @@ struct UpCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The system to run.")
+    @Argument(help: "The system to run, or `all`: every system, each in its own vhost and database, their ingresses on consecutive ports.")
     var system = "cleaning"
 
     @Option(help: "The topology directory.")
@@ -32,40 +32,60 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "The first worker's health port; 0 turns the health servers off.")
     var healthPort = 9100
 
-    @Option(help: "The ingress's HTTP port (default: $INGRESS_PORT, else 8080).")
+    @Option(help: "The ingress's HTTP port (default: $INGRESS_PORT, else 8080); with all, the first system's, the next ones counting up.")
     var ingressPort: Int?
 
-    @Option(name: .customLong("scale"), help: "CONTEXT=N runs N replicas of a context (repeatable), e.g. --scale payment=3.")
+    @Option(name: .customLong("scale"), help: "CONTEXT=N runs N replicas of a context (repeatable), e.g. --scale payment=3; with all, SYSTEM/CONTEXT=N.")
     var scales: [String] = []
 
     func run() async throws {
-        guard let system = ContextCatalog.system(named: system) else {
-            throw ValidationError("unknown system `\(self.system)`; known: \(ContextCatalog.systems.map(\.name).joined(separator: ", "))")
+        let systems: [ContextCatalog.System]
+        if system == "all" {
+            systems = ContextCatalog.systems.filter { !$0.contexts.isEmpty }
+        } else if let one = ContextCatalog.system(named: system) {
+            systems = [one]
+        } else {
+            throw ValidationError("unknown system `\(self.system)`; known: \(ContextCatalog.systems.map(\.name).joined(separator: ", ")), or all")
         }
-        let replicas = try parseScales(known: system.contexts)
+        if noServers, systems.count > 1 {
+            throw ValidationError("`warren up all` gives each system a vhost and a database of its own on the local servers: it cannot take --no-servers")
+        }
+        let several = systems.count > 1
+        let replicas = try parseScales(known: systems.flatMap { system in system.contexts.map { several ? "\(system.name)/\($0)" : $0 } })
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let hasIngress = Warren.configuration.subcommands.contains { $0.configuration.commandName == "ingress" }
         var environment = ProcessInfo.processInfo.environment
         environment["TOPOLOGY_DIR"] = topology
+        let firstIngressPort = ingressPort ?? environment["INGRESS_PORT"].flatMap { Int($0) } ?? 8080
 
-        var children: [Supervisor.Child] = []
-        for context in system.contexts {
-            let count = replicas[context] ?? 1
-            for replica in 1...count {
-                var childEnvironment = environment
-                childEnvironment["HEALTH_PORT"] = healthPort == 0 ? "0" : "\(healthPort + children.count)"
-                children.append(Supervisor.Child(name: count == 1 ? context : "\(context).\(replica)", executable: executable,
-                                                 arguments: ["worker", "\(system.name)/\(context)"], environment: childEnvironment))
+        // Each system: its workers (labelled `hotel/payment` when several run) and its ingress,
+        // on consecutive ingress ports from the first.
+        var plans: [(system: ContextCatalog.System, children: [Supervisor.Child], ingressPort: Int)] = []
+        var healthIndex = 0
+        for (index, system) in systems.enumerated() {
+            var children: [Supervisor.Child] = []
+            for context in system.contexts {
+                let label = several ? "\(system.name)/\(context)" : context
+                let count = replicas[label] ?? 1
+                for replica in 1...count {
+                    var childEnvironment = environment
+                    childEnvironment["HEALTH_PORT"] = healthPort == 0 ? "0" : "\(healthPort + healthIndex)"
+                    healthIndex += 1
+                    children.append(Supervisor.Child(name: count == 1 ? label : "\(label).\(replica)", executable: executable,
+                                                     arguments: ["worker", "\(system.name)/\(context)"], environment: childEnvironment))
+                }
             }
+            let port = firstIngressPort + index
+            if hasIngress {
+                var ingressEnvironment = environment
+                ingressEnvironment["INGRESS_PORT"] = "\(port)"
+                children.append(Supervisor.Child(name: several ? "\(system.name)/ingress" : "ingress", executable: executable,
+                                                 arguments: ["ingress", system.name], environment: ingressEnvironment))
+            }
+            plans.append((system, children, port))
         }
-        let ingressPort = ingressPort ?? environment["INGRESS_PORT"].flatMap { Int($0) } ?? 8080
-        if hasIngress {
-            var ingressEnvironment = environment
-            ingressEnvironment["INGRESS_PORT"] = "\(ingressPort)"
-            children.append(Supervisor.Child(name: "ingress", executable: executable, arguments: ["ingress", system.name],
-                                             environment: ingressEnvironment))
-        }
-        let output = LabelledOutput(names: ["servers", "topology", "up"] + children.map(\.name))
+        let applyNames = several ? systems.map { "\($0.name)/topology" } : ["topology"]
+        let output = LabelledOutput(names: ["servers", "up"] + applyNames + plans.flatMap { $0.children.map(\.name) })
         let supervisor = Supervisor(output: output)
 
         if noServers {
@@ -74,39 +94,51 @@ struct UpCommand: AsyncParsableCommand {
             }
         } else {
             try await startServers(&environment, supervisor: supervisor)
-            try await SystemNamespace.prepare(system: system.name, environment: &environment)
-            output.note("up", "\(system.name) runs in the vhost `\(system.name)` and the database `\(system.name)`")
         }
-        if environment["PAYMETHOD_HASH_KEY"] == nil, system.contexts.contains("paymethod") {
+        if environment["PAYMETHOD_HASH_KEY"] == nil, systems.contains(where: { $0.contexts.contains("paymethod") }) {
             environment["PAYMETHOD_HASH_KEY"] = try developmentHashKey()
             output.note("up", "PAYMETHOD_HASH_KEY is not set: using the development key in .local/paymethod-hash-key")
         }
-        // The ingress reads views as the read-only role: READ_DATABASE_URL when given, else the
-        // `warren_reader` URL of the servers scripts/servers started (it creates that role);
-        // with --no-servers and neither, it falls back to DATABASE_URL itself.
-        let readDatabaseURL = environment["READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (noServers ? nil : environment["WARREN_READER_DATABASE_URL"])
-        for index in children.indices {
-            children[index].environment.merge(environment) { child, _ in child }
-            for name in ["AMQP_URL", "DATABASE_URL", "RABBITMQ_MANAGEMENT_URL", "PAYMETHOD_HASH_KEY"] {
-                children[index].environment[name] = environment[name]
-            }
-            if children[index].name == "ingress", let readDatabaseURL {
-                children[index].environment["READ_DATABASE_URL"] = readDatabaseURL
-            }
-        }
 
-        let apply = Supervisor.Child(name: "topology", executable: executable,
-                                     arguments: ["topology", "apply", "--system", system.name, topology], environment: environment)
-        guard let applied = await supervisor.runOnce(apply), applied.succeeded else {
-            output.note("up", "the topology could not be applied: nothing started")
-            throw ExitCode.failure
+        var children: [Supervisor.Child] = []
+        for plan in plans {
+            // Each system in a vhost and a database named after it, on the local servers.
+            var systemEnvironment = environment
+            if !noServers {
+                try await SystemNamespace.prepare(system: plan.system.name, environment: &systemEnvironment)
+                output.note("up", "\(plan.system.name) runs in the vhost `\(plan.system.name)` and the database `\(plan.system.name)`")
+            }
+            // The ingress reads views as the read-only role: READ_DATABASE_URL when given (one
+            // system only), else the `warren_reader` URL of the servers scripts/servers started
+            // (it creates that role); with --no-servers and neither, DATABASE_URL itself.
+            let given = several ? nil : systemEnvironment["READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            let readDatabaseURL = given ?? (noServers ? nil : systemEnvironment["WARREN_READER_DATABASE_URL"])
+            for var child in plan.children {
+                child.environment.merge(systemEnvironment) { child, _ in child }
+                for name in ["AMQP_URL", "DATABASE_URL", "RABBITMQ_MANAGEMENT_URL", "PAYMETHOD_HASH_KEY"] {
+                    child.environment[name] = systemEnvironment[name]
+                }
+                if child.arguments.first == "ingress", let readDatabaseURL {
+                    child.environment["READ_DATABASE_URL"] = readDatabaseURL
+                }
+                children.append(child)
+            }
+            let apply = Supervisor.Child(name: several ? "\(plan.system.name)/topology" : "topology", executable: executable,
+                                         arguments: ["topology", "apply", "--system", plan.system.name, topology], environment: systemEnvironment)
+            guard let applied = await supervisor.runOnce(apply), applied.succeeded else {
+                output.note("up", "the topology of \(plan.system.name) could not be applied: nothing started")
+                throw ExitCode.failure
+            }
         }
         if !hasIngress {
             output.note("up", "this binary has no `ingress` command yet: running the workers only")
         }
         output.note("up", "starting \(children.map(\.name).joined(separator: ", ")); Ctrl-C stops them")
-        if hasIngress { output.note("up", "the ingress will answer on http://127.0.0.1:\(ingressPort)/ (routes: /openapi.json)") }
+        if hasIngress {
+            for plan in plans {
+                output.note("up", "\(several ? "\(plan.system.name): " : "")the ingress will answer on http://127.0.0.1:\(plan.ingressPort)/ (routes: /openapi.json)")
+            }
+        }
 
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
