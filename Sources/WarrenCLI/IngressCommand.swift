@@ -9,7 +9,7 @@ struct IngressCommand: AsyncParsableCommand {
         commandName: "ingress",
         abstract: "Serve a system's HTTP gateway: requests become commands and RPC calls, GETs read views.",
         discussion: """
-        Configured by the environment only (see README, "Ingress configuration"). A missing or \
+        Configured by the environment only (see docs/architecture.md, "Ingress configuration"). A missing or \
         malformed variable stops it at start with a message naming it (exit 2); a topology with \
         problems or without gateway.yaml exits 1. SIGTERM or SIGINT lets in-flight requests \
         finish, then exits 0.

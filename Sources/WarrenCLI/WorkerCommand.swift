@@ -8,7 +8,7 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Run one bounded context: consume its queues, handle, publish, serve /livez, /readyz and /metrics.",
         discussion: """
-        Configured by the environment only (see README, "Worker configuration"). A missing or \
+        Configured by the environment only (see docs/operations.md, "Worker configuration"). A missing or \
         malformed variable stops the worker at start with a message naming it (exit 2). SIGTERM \
         or SIGINT stops intake, lets in-flight deliveries finish within SHUTDOWN_GRACE_SECONDS, \
         then exits 0.
