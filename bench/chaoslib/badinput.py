@@ -20,7 +20,7 @@ POISON = b'{"requestId": '
 
 
 def consumed_types(topology_dir):
-    """{queue: [types]} from topology/cleaning/*.yaml: each queue's `consumes` (inline or block
+    """{queue: [types]} from topology/<system>/*.yaml: each queue's `consumes` (inline or block
     list), and `<context>.rpc` for a context's `rpc:` endpoints."""
     queues = {}
     for file in sorted(os.listdir(topology_dir)):
@@ -50,8 +50,11 @@ def consumed_types(topology_dir):
 
 
 class Campaign:
-    def __init__(self, amqp_url, topology_dir, http_client_factory, fleet, log=print):
+    def __init__(self, amqp_url, topology_dir, http_client_factory, fleet, http_cases=(), log=print):
+        """`http_cases`: the system's bad requests, (kind, method, path, body, content type),
+        each to be answered 4xx (its plug-in's `bad_http_cases`)."""
         self.amqp_url = amqp_url
+        self.http_cases_given = list(http_cases)
         self.queues = consumed_types(topology_dir)
         self.http_client_factory = http_client_factory
         self.fleet = fleet
@@ -72,23 +75,7 @@ class Campaign:
     # -- HTTP ----------------------------------------------------------------------------
 
     def http_cases(self):
-        huge = json.dumps({"requestDate": "2027-01-01", "place": "x" * (8 * 1024 * 1024), "price": 1, "payKind": "card"}).encode()
-        return [
-            ("malformed-json", "POST", "/cleaningReservations", b'{"place": "Seoul", ', "application/json"),
-            ("wrong-types", "POST", "/cleaningReservations",
-             json.dumps({"requestDate": 5, "place": [], "price": "abc", "payKind": {}}).encode(), "application/json"),
-            ("missing-fields", "POST", "/cleaningReservations", b"{}", "application/json"),
-            ("huge-body", "POST", "/cleaningReservations", huge, "application/json"),
-            ("random-bytes", "POST", "/cleaningReservations", os.urandom(2048), "application/json"),
-            ("wrong-content-type", "POST", "/cleaningReservations", b"requestDate=2027-01-01", "text/plain"),
-            ("unknown-route", "POST", "/cleaningReservationz", b"{}", "application/json"),
-            ("bad-id", "DELETE", "/cleaningReservations/abc", None, None),
-            ("short-card-number", "POST", "/paymethods",
-             json.dumps({"kind": "credit", "number": "123", "requestId": 1, "payKindRegStatus": "PaymentKindRegistered"}).encode(),
-             "application/json"),
-            ("paymethod-wrong-types", "POST", "/paymethods",
-             json.dumps({"kind": 1, "number": True, "requestId": "x1", "payKindRegStatus": []}).encode(), "application/json"),
-        ]
+        return self.http_cases_given
 
     def run_http(self, repeat=3):
         client = self.http_client_factory()

@@ -1,8 +1,8 @@
 """The load: 100 concurrent clients at a steady total rate, each a thread with a keep-alive
-HTTP connection to the ingress, sending what the original system's users sent:
-POST /cleaningReservations, DELETE /cleaningReservations/{id} of one it booked, and
-POST /paymethods. Every request carries an Idempotency-Key; a request whose connection broke
-before an answer is sent again with the same key (the same command), up to 3 times."""
+HTTP connection to the ingress, sending what the original system's users sent (the system's
+plug-in says what: `chaoslib/systems/<name>.py`, `operation`). Every request carries an
+Idempotency-Key; a request whose connection broke before an answer is sent again with the
+same key (the same command), up to 3 times."""
 
 import http.client
 import json
@@ -11,9 +11,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-
-PLACES = ["Seoul", "Busan", "Incheon", "Daegu", "Gwangju", "Suwon"]
-KINDS = ["credit", "debit", "card"]
 
 
 def percentile(values, p):
@@ -36,6 +33,7 @@ class Results:
         self.accepted = []                # 202 answers: (operation, location)
         self.retries = 0
         self.cancellable = []             # ids created and not yet cancelled by us
+        self.extra = {}                   # what a system's plug-in records besides
 
     def record(self, operation, status, seconds):
         with self.lock:
@@ -84,34 +82,19 @@ class Client:
 
 
 class Driver:
-    """Sends operations at `rate` per second in total from `clients` threads until stopped."""
+    """Sends operations at `rate` per second in total from `clients` threads until stopped;
+    what one operation is, the system's plug-in says (`system.operation`)."""
 
-    def __init__(self, client_factory, rate, clients=100, seed=None, mix=(0.7, 0.15, 0.15), decline_share=0.03):
+    def __init__(self, client_factory, rate, clients=100, seed=None, system=None):
         self.client_factory = client_factory
         self.rate, self.clients = rate, clients
-        self.mix = mix
-        self.decline_share = decline_share
+        self.system = system
         self.results = Results()
         self.stop_event = threading.Event()
         self.threads = []
         self.random = random.Random(seed)
 
-    def reservation_body(self, rng):
-        day = 1 + rng.randrange(60)
-        price = 0 if rng.random() < self.decline_share else rng.randrange(10, 500) * 100
-        return {"requestDate": f"2027-{1 + (day - 1) // 28:02d}-{1 + (day - 1) % 28:02d}", "place": rng.choice(PLACES),
-                "price": price, "payKind": "card"}
-
-    def paymethod_body(self, rng):
-        digits = "".join(rng.choice("0123456789") for _ in range(16))
-        # The dashboard keys every row on requestId, shared by reservations (their id) and
-        # payment kinds (the client's number): a number that is also a reservation's id merges
-        # the two into one row, which the invariants cannot tell from a wrong one. Reservation
-        # ids count from 1, so registrations take numbers far above any run's reservations.
-        return {"kind": rng.choice(KINDS), "number": digits, "requestId": rng.randrange(1_000_000_000, 2_000_000_000),
-                "payKindRegStatus": "PaymentKindRegistered"}
-
-    def send(self, client, operation, method, path, body):
+    def send(self, client, operation, method, path, body, headers=None):
         """Sends once, again with the same Idempotency-Key on a broken connection (3 tries)."""
         key = str(uuid.uuid4())
         with self.results.lock:
@@ -119,9 +102,9 @@ class Driver:
         started = time.monotonic()
         for attempt in range(3):
             try:
-                status, headers, payload = client.request(method, path, body, {"Idempotency-Key": key})
+                status, answer_headers, payload = client.request(method, path, body, dict(headers or {}, **{"Idempotency-Key": key}))
                 self.results.record(operation, status, time.monotonic() - started)
-                return status, headers, payload
+                return status, answer_headers, payload
             except Exception:
                 if attempt < 2:
                     with self.results.lock:
@@ -131,36 +114,7 @@ class Driver:
         return None, {}, b""
 
     def one(self, client, rng):
-        roll = rng.random()
-        results = self.results
-        if roll < self.mix[0]:
-            status, headers, payload = self.send(client, "reserve", "POST", "/cleaningReservations", self.reservation_body(rng))
-            if status == 201:
-                identifier = created_id(headers, payload)
-                with results.lock:
-                    results.created.append(identifier)
-                    if identifier is not None:
-                        results.cancellable.append(identifier)
-            elif status == 202:
-                with results.lock:
-                    results.accepted.append(("reserve", headers.get("Location")))
-        elif roll < self.mix[0] + self.mix[1]:
-            with results.lock:
-                identifier = results.cancellable.pop(rng.randrange(len(results.cancellable))) if results.cancellable else None
-            if identifier is None:
-                return
-            status, headers, _ = self.send(client, "cancel", "DELETE", f"/cleaningReservations/{identifier}", None)
-            if status in (200, 204):
-                with results.lock:
-                    results.cancelled.add(identifier)
-            elif status == 202:
-                with results.lock:
-                    results.accepted.append(("cancel", headers.get("Location")))
-        else:
-            status, headers, _ = self.send(client, "paymethod", "POST", "/paymethods", self.paymethod_body(rng))
-            if status == 202:
-                with results.lock:
-                    results.accepted.append(("paymethod", headers.get("Location")))
+        self.system.operation(self, client, rng)
 
     def run_client(self, index):
         rng = random.Random(self.random.random() + index)
@@ -188,7 +142,7 @@ class Driver:
 
 
 def created_id(headers, payload):
-    """The new reservation's id: the Location header's last segment, else the body's `id`."""
+    """The new resource's id: the Location header's last segment, else the body's `id`."""
     location = headers.get("Location") or headers.get("location")
     if location:
         tail = location.rstrip("/").rsplit("/", 1)[-1]

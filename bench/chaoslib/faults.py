@@ -1,7 +1,8 @@
 """The faults of a chaos run, on a schedule relative to the load's start:
 - SIGKILL a random worker every `kill_every` seconds (the fleet restarts it),
 - stop and restart RabbitMQ once, PostgreSQL once (scripts/servers restart),
-- the payment worker restarted with PAYMENT_APPROVAL_DELAY_MS for a while, then without.
+- the system's RPC server slowed for a while (restarted with its latency knob, then without;
+  cleaning's payment with PAYMENT_APPROVAL_DELAY_MS, see the plug-in's `slowed`).
 Every fault is logged with its time and counted."""
 
 import random
@@ -11,12 +12,12 @@ from collections import Counter
 
 
 class Faults:
-    def __init__(self, fleet, servers, duration, kill_every=(3.0, 6.0), slow_payment_ms="400-620", seed=None, log=print):
+    def __init__(self, fleet, servers, duration, slowed=(), kill_every=(3.0, 6.0), seed=None, log=print):
         self.fleet = fleet
         self.servers = servers
         self.duration = duration
         self.kill_every = kill_every
-        self.slow_payment_ms = slow_payment_ms
+        self.slowed = list(slowed)   # [Slowed(context, variable, value)], slowed together
         self.random = random.Random(seed)
         self.log = log
         self.counts = Counter()
@@ -35,11 +36,12 @@ class Faults:
     def plan(self):
         d = self.duration
         slow_for = max(10.0, min(30.0, 0.15 * d))
-        return [
-            (0.20 * d, "restart rabbitmq", self.restart_rabbitmq),
-            (0.45 * d, f"slow payment for {slow_for:.0f}s", lambda: self.slow_payment(slow_for)),
-            (0.70 * d, "restart postgres", self.restart_postgres),
-        ]
+        plan = [(0.20 * d, "restart rabbitmq", self.restart_rabbitmq)]
+        if self.slowed:
+            names = " and ".join(s.context for s in self.slowed)
+            plan.append((0.45 * d, f"slow {names} for {slow_for:.0f}s", lambda: self.slow_servers(slow_for)))
+        plan.append((0.70 * d, "restart postgres", self.restart_postgres))
+        return plan
 
     def start(self):
         self.started = time.monotonic()
@@ -97,14 +99,16 @@ class Faults:
         self.counts["postgres_restart"] += 1
         self.note(f"PostgreSQL back ({took:.1f}s)")
 
-    def slow_payment(self, seconds):
-        # Under the servers' lock: a slow payment worker behind a broker that is down (a restart
+    def slow_servers(self, seconds):
+        # Under the servers' lock: a slow RPC server behind a broker that is down (a restart
         # took up to 26 s here) would show nothing, so it waits for the restart to end, and the
         # next restart waits for it.
         with self.server_lock:
-            self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=self.slow_payment_ms)
-            self.counts["slow_payment"] += 1
-            self.note(f"payment restarted with PAYMENT_APPROVAL_DELAY_MS={self.slow_payment_ms}")
+            for slowed in self.slowed:
+                self.fleet.restart_with(slowed.context, **{slowed.variable: slowed.value})
+                self.counts[f"slow_{slowed.context}"] += 1
+                self.note(f"{slowed.context} restarted with {slowed.variable}={slowed.value}")
             time.sleep(seconds)
-            self.fleet.restart_with("payment", PAYMENT_APPROVAL_DELAY_MS=None)
-            self.note("payment restarted without delay")
+            for slowed in self.slowed:
+                self.fleet.restart_with(slowed.context, **{slowed.variable: None})
+                self.note(f"{slowed.context} restarted without delay")

@@ -1,5 +1,5 @@
-"""The cleaning fleet as the chaos run sees it: one `warren worker CONTEXT` process per context
-and `warren ingress cleaning`, supervised here (restarted 0.5 s after they exit) so that the
+"""A system's fleet as the chaos run sees it: one `warren worker SYSTEM/CONTEXT` process per
+context and `warren ingress SYSTEM`, supervised here (restarted 0.5 s after they exit) so that the
 faults can SIGKILL any of them, hold one down, or restart one with other settings."""
 
 import os
@@ -10,9 +10,6 @@ import subprocess
 import threading
 import time
 import urllib.request
-
-CONTEXTS = ["reservation", "payment", "cleaning", "paymethod", "message", "dashboard"]
-
 
 def free_ports(count):
     """`count` distinct TCP ports free on 127.0.0.1 right now (the kernel's picks): runs in other
@@ -50,20 +47,22 @@ class Process:
 
 
 class Fleet:
-    def __init__(self, warren, environment, log_dir, health_ports, ingress_port, with_ingress=True):
+    def __init__(self, warren, environment, log_dir, health_ports, ingress_port, with_ingress=True, system="cleaning",
+                 contexts=()):
         self.warren = warren
+        self.contexts = list(contexts)
         self.log_dir = log_dir
         self.lock = threading.Lock()
         self.stopping = False
         self.processes = {}
         os.makedirs(log_dir, exist_ok=True)
-        for index, context in enumerate(CONTEXTS):
+        for index, context in enumerate(self.contexts):
             env = dict(environment, HEALTH_PORT=str(health_ports[index]))
-            self.processes[context] = Process(context, ["worker", f"cleaning/{context}"], env, health_ports[index],
+            self.processes[context] = Process(context, ["worker", f"{system}/{context}"], env, health_ports[index],
                                               os.path.join(log_dir, f"{context}.log"))
         if with_ingress:
             env = dict(environment, INGRESS_HOST="127.0.0.1", INGRESS_PORT=str(ingress_port))
-            self.processes["ingress"] = Process("ingress", ["ingress", "cleaning"], env, ingress_port,
+            self.processes["ingress"] = Process("ingress", ["ingress", system], env, ingress_port,
                                                 os.path.join(log_dir, "ingress.log"))
         self.watcher = threading.Thread(target=self._watch, daemon=True)
 
@@ -131,7 +130,7 @@ class Fleet:
             return pid
 
     def kill_random_worker(self, rng=random):
-        candidates = [name for name in CONTEXTS if self.processes[name].pid and not self.processes[name].held]
+        candidates = [name for name in self.contexts if self.processes[name].pid and not self.processes[name].held]
         if not candidates:
             return None
         name = rng.choice(candidates)
@@ -198,7 +197,7 @@ class Fleet:
 
     def scrape(self):
         """Reads each worker's counters into its current incarnation's record."""
-        for name in CONTEXTS:
+        for name in self.contexts:
             process = self.processes[name]
             status, text = self.get(name, "/metrics", timeout=1)
             if status != 200 or not process.metrics_seen:
@@ -221,7 +220,7 @@ class Fleet:
         """The sum over every incarnation of every worker of the series starting with `prefix`
         (a lower bound: what a killed process counted after its last scrape is lost)."""
         total = 0.0
-        for name in CONTEXTS:
+        for name in self.contexts:
             for counters in self.processes[name].metrics_seen:
                 total += sum(v for k, v in counters.items() if k.startswith(prefix))
         return int(total)

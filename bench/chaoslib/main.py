@@ -1,8 +1,11 @@
-"""bench/chaos: the cleaning fleet under load, faults and bad input; then the invariants.
+"""bench/chaos: a system's fleet under load, faults and bad input; then the invariants.
 
-A run works in a vhost and a database of its own (`chaos-<run>`, `chaos_<run>`) on the local
-servers, so earlier runs and other tools do not disturb its counts; both are removed at the end
-unless the run failed or --keep says otherwise."""
+The system (`--system`, cleaning by default) is a plug-in, `chaoslib/systems/<name>.py`: its
+contexts, its load, its slowed RPC server, its bad HTTP input and its invariants; the rest
+(fleet, faults, bad AMQP input, quiescence, the broker's checks) is the same for every system.
+A run works in a vhost and a database of its own (`chaos-<run>`, `chaos_<run>` for cleaning;
+`chaos-<system>-<run>` otherwise) on the local servers, so earlier runs and other tools do not
+disturb its counts; both are removed at the end unless the run failed or --keep says otherwise."""
 
 import argparse
 import json
@@ -14,11 +17,11 @@ import time
 import uuid
 
 from . import invariants
-from .amqp_client import AMQPClient
 from .badinput import Campaign
 from .driver import Client, Driver, percentile
 from .faults import Faults
-from .fleet import CONTEXTS, Fleet, free_ports
+from .fleet import Fleet, free_ports
+from . import systems
 from .services import Database, Management, Servers, amqp_url_with_vhost
 
 STARTED_FLEETS = []   # stopped on the way out, whatever happened
@@ -31,18 +34,23 @@ def log(text):
 
 def parse():
     parser = argparse.ArgumentParser(prog="bench/chaos", description=__doc__)
+    parser.add_argument("--system", default="cleaning", choices=systems.names(),
+                        help="the system to run (cleaning); its plug-in is chaoslib/systems/<name>.py")
     parser.add_argument("--duration", type=float, help="seconds of load (600; --quick 60)")
     parser.add_argument("--quick", action="store_true", help="the CI run: 60 s at 40 requests/s")
     parser.add_argument("--rate", type=float, help="requests per second, all clients together (100; --quick 40)")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--via", choices=["http", "amqp"], default="http",
-                        help="http: through `warren ingress cleaning`; amqp: commands straight to the broker (no ingress)")
+                        help="http: through `warren ingress SYSTEM`; amqp: commands straight to the broker (no ingress; cleaning only)")
     parser.add_argument("--no-faults", action="store_true", help="load only (for bench/run)")
     parser.add_argument("--no-bad-input", action="store_true")
-    parser.add_argument("--capacity", type=int, default=40, help="CLEANING_CAPACITY_PER_DAY (60 days are booked)")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--keep", action="store_true", help="keep the run's vhost and database")
     parser.add_argument("--quiescence-timeout", type=float, default=300)
+    # Every plug-in's own options (each only for its system), so `--help` lists them all.
+    for name in systems.names():
+        group = parser.add_argument_group(f"--system {name}")
+        systems.load(name).add_options(group)
     args = parser.parse_args()
     args.duration = args.duration or (60 if args.quick else 600)
     args.rate = args.rate or (40 if args.quick else 100)
@@ -51,27 +59,38 @@ def parse():
 
 def main():
     args = parse()
+    system = systems.load(args.system)
+    contexts = system.contexts
+    schemas = [c.replace("-", "_") for c in contexts]
     warren = os.environ.get("WARREN_BIN") or os.path.join(ROOT, ".build", "debug", "warren")
     servers = Servers(ROOT)
     env = servers.env()
     management = Management(env["RABBITMQ_MANAGEMENT_URL"])
     admin_db = Database(env["DATABASE_URL"])
     run = time.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:4]
-    vhost, db_name = f"chaos-{run}", f"chaos_{run.replace('-', '_')}"
+    vhost, db_name = system.vhost_and_database(run)
     log_dir = os.path.join(ROOT, ".local", "chaos", run)
     amqp_url = amqp_url_with_vhost(env["AMQP_URL"], vhost)
     database = admin_db.with_name(db_name)
-    picked = free_ports(len(CONTEXTS) + 1)
-    health_ports = ([int(os.environ["CHAOS_HEALTH_PORT"]) + i for i in range(len(CONTEXTS))]
-                    if os.environ.get("CHAOS_HEALTH_PORT") else picked[:len(CONTEXTS)])
+    picked = free_ports(len(contexts) + 1)
+    health_ports = ([int(os.environ["CHAOS_HEALTH_PORT"]) + i for i in range(len(contexts))]
+                    if os.environ.get("CHAOS_HEALTH_PORT") else picked[:len(contexts)])
     ingress_port = int(os.environ.get("CHAOS_INGRESS_PORT") or picked[-1])
 
     has_ingress = subprocess.run([warren, "ingress", "--help"], capture_output=True).returncode == 0
     if args.via == "http" and not has_ingress:
         log("this `warren` has no `ingress` command: use --via amqp (commands straight to the broker)")
         return 3
+    if args.via == "amqp" and not system.via_amqp:
+        log(f"--via amqp: the {system.name} plug-in has no stand-in for the ingress over AMQP")
+        return 2
+    missing = missing_contexts(warren, system)
+    if missing:
+        log(f"this `warren` has no {', '.join(f'{system.name}/{c}' for c in missing)} "
+            f"(`warren worker {system.name}/{missing[0]}` refused it): build it (swift build --product warren)")
+        return 2
 
-    log(f"run {run}: vhost {vhost}, database {db_name}, logs {log_dir}")
+    log(f"run {run} of {system.name}: vhost {vhost}, database {db_name}, logs {log_dir}")
     management.create_vhost(vhost)
     admin_db.execute(f'CREATE DATABASE "{db_name}"')
     # Workers grant the read-only role SELECT on their schema after migrating, only when it
@@ -82,7 +101,7 @@ def main():
     except Exception as error:
         log(f"cannot log in as warren_reader (created elsewhere with another password?): {error}")
         return 2
-    applied = subprocess.run([warren, "topology", "apply", "--url", amqp_url, "--system", "cleaning", "topology"],
+    applied = subprocess.run([warren, "topology", "apply", "--url", amqp_url, "--system", system.name, "topology"],
                              cwd=ROOT, capture_output=True, text=True,
                              env=dict(os.environ, RABBITMQ_MANAGEMENT_URL=env["RABBITMQ_MANAGEMENT_URL"]))
     if applied.returncode != 0:
@@ -91,9 +110,10 @@ def main():
 
     fleet_env = dict(os.environ, AMQP_URL=amqp_url, DATABASE_URL=database.url, READ_DATABASE_URL=reader.url,
                      TOPOLOGY_DIR=os.path.join(ROOT, "topology"),
-                     PAYMETHOD_HASH_KEY="chaos-" + "k" * 32, CLEANING_CAPACITY_PER_DAY=str(args.capacity),
                      RELAY_INTERVAL_MS="500", LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"))
-    fleet = Fleet(warren, fleet_env, log_dir, health_ports, ingress_port, with_ingress=args.via == "http")
+    fleet_env.update(system.fleet_environment(args))
+    fleet = Fleet(warren, fleet_env, log_dir, health_ports, ingress_port, with_ingress=args.via == "http",
+                  system=system.name, contexts=contexts)
     STARTED_FLEETS.append(fleet)
     started = time.monotonic()
     fleet.start()
@@ -110,7 +130,7 @@ def main():
             return Client("127.0.0.1", ingress_port)
     else:
         def client_factory():
-            return AMQPClient(amqp_url)
+            return system.amqp_client(amqp_url)
 
     scraping = threading.Event()
 
@@ -120,17 +140,20 @@ def main():
     scraper = threading.Thread(target=scrape_loop, daemon=True)
     scraper.start()
 
-    driver = Driver(client_factory, args.rate, args.clients, seed=args.seed)
-    faults = Faults(fleet, servers, args.duration, seed=args.seed, log=log)
-    campaign = Campaign(amqp_url, os.path.join(ROOT, "topology", "cleaning"),
-                        (lambda: Client("127.0.0.1", ingress_port)), fleet, log=log)
+    problems = []
+    preparing = client_factory()
+    problems += system.prepare(preparing, log)
+    preparing.close()
+    driver = Driver(client_factory, args.rate, args.clients, seed=args.seed, system=system)
+    faults = Faults(fleet, servers, args.duration, slowed=system.slowed, seed=args.seed, log=log)
+    campaign = Campaign(amqp_url, os.path.join(ROOT, "topology", system.name),
+                        (lambda: Client("127.0.0.1", ingress_port)), fleet, http_cases=system.bad_http_cases(), log=log)
     log(f"load: {args.rate:g} requests/s from {args.clients} clients for {args.duration:g}s via {args.via}"
         + ("" if args.no_faults else ", with faults"))
     load_started = time.monotonic()
     driver.start()
     if not args.no_faults:
         faults.start()
-    problems = []
     if not args.no_bad_input:
         time.sleep(min(10.0, 0.1 * args.duration))
         log("bad-input campaign")
@@ -139,7 +162,7 @@ def main():
         campaign.run_amqp()
         campaign.run_redelivered_poison()
         problems += campaign.problems
-        not_serving = fleet.wait_ready(CONTEXTS, timeout=30)
+        not_serving = fleet.wait_ready(contexts, timeout=30)
         if not_serving:
             problems.append(f"after the bad input, not ready: {', '.join(not_serving)}")
     remaining = args.duration - (time.monotonic() - load_started)
@@ -154,21 +177,19 @@ def main():
     not_ready = fleet.wait_ready(timeout=120)
     if not_ready:
         problems.append(f"not ready after the run: {', '.join(not_ready)}")
-    waited, left = invariants.wait_for_quiescence(management, vhost, database, args.quiescence_timeout, log=log)
+    waited, left = invariants.wait_for_quiescence(management, vhost, database, schemas, args.quiescence_timeout, log=log)
     scraping.set()
     fleet.scrape()
 
     log("checking invariants")
-    sources = invariants.Sources(database)
+    inbox = invariants.inbox_counts(database, schemas)
     results = driver.results
-    checks = {
-        "created": invariants.check_created(sources, results.created, results.cancelled),
-        "payments": invariants.check_payments(sources),
-        "refunds": invariants.check_refunds(sources),
-        "dashboard": invariants.check_dashboard(sources),
-        "messages": invariants.check_messages(sources),
-    }
-    broker_violations, dead = invariants.check_broker(management, vhost, database, None if args.no_bad_input else campaign)
+    try:
+        checks = system.checks(database, results, args)
+    except Exception as error:  # a table the plug-in expects is missing: the system changed
+        checks = {"system": [f"the {system.name} checks could not run: {type(error).__name__}: {error}"]}
+    broker_violations, dead = invariants.check_broker(management, vhost, database, schemas,
+                                                      None if args.no_bad_input else campaign)
     checks["broker"] = broker_violations
     checks["fleet"] = problems + faults.errors + [
         f"{p.name} exited by itself {len(p.unexpected_exits)} times (statuses {[s for _, s in p.unexpected_exits][:5]})"
@@ -177,8 +198,8 @@ def main():
     fleet.stop()
 
     violations = sum(len(v) for v in checks.values())
-    summary = report(args, run, results, faults, campaign, dead, checks, sources, fleet, rss, time_to_ready, load_seconds,
-                     waited, left)
+    summary = report(args, system, run, results, faults, campaign, dead, checks, inbox, fleet, rss, time_to_ready,
+                     load_seconds, waited, left)
     if violations == 0 and not args.keep:
         management.delete_vhost(vhost)
         admin_db.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
@@ -188,21 +209,35 @@ def main():
     return 1 if violations else 0
 
 
-def report(args, run, results, faults, campaign, dead, checks, sources, fleet, rss, time_to_ready, load_seconds, waited, left):
+def missing_contexts(warren, system):
+    """The system's contexts this `warren` does not know: `warren worker S/C --help` fails, or
+    its worker refuses the name at once (exit 2 naming it) before it connects anywhere."""
+    missing = []
+    for context in system.contexts:
+        done = subprocess.run([warren, "worker", f"{system.name}/{context}"], capture_output=True, text=True, timeout=60,
+                              env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")})
+        text = (done.stdout + done.stderr).lower()
+        if done.returncode != 0 and ("unknown" in text and ("context" in text or "system" in text)):
+            missing.append(context)
+    return missing
+
+
+def report(args, system, run, results, faults, campaign, dead, checks, inbox, fleet, rss, time_to_ready, load_seconds,
+           waited, left):
     out = sys.stdout
-    reserve_latency = results.latency.get("reserve", [])
-    created = len(results.created)
-    print(f"\nchaos run {run}: {load_seconds:.0f}s of load at {args.rate:g}/s from {args.clients} clients via {args.via}", file=out)
+    main_latency = results.latency.get(system.main_operation, [])
+    print(f"\n{'' if system.name == 'cleaning' else system.name + ' '}chaos run {run}: {load_seconds:.0f}s of load at {args.rate:g}/s from {args.clients} clients via {args.via}", file=out)
     print(f"requests sent: {sum(results.sent.values())} ({dict(results.sent)}), resent after a broken connection: {results.retries}", file=out)
     for operation, statuses in results.by_status().items():
         print(f"  {operation:10} {statuses}", file=out)
-    if reserve_latency:
-        print(f"  POST /cleaningReservations latency p50 {percentile(reserve_latency, 50) * 1000:.0f} ms, "
-              f"p99 {percentile(reserve_latency, 99) * 1000:.0f} ms", file=out)
+    if main_latency:
+        print(f"  {system.main_route} latency p50 {percentile(main_latency, 50) * 1000:.0f} ms, "
+              f"p99 {percentile(main_latency, 99) * 1000:.0f} ms", file=out)
+    system_fields = system.report(results, out)
     print(f"faults injected: {dict(faults.counts) or 'none'}", file=out)
-    processed = sum(sources.inbox.values())
+    processed = sum(inbox.values())
     duplicates = fleet.counter_total("warren_inbox_duplicates_total")
-    print(f"messages processed (inbox rows): {processed} {sources.inbox}", file=out)
+    print(f"messages processed (inbox rows): {processed} {inbox}", file=out)
     print(f"inbox duplicates suppressed (metrics, at least): {duplicates}", file=out)
     print(f"worker restarts: { {n: p.starts - 1 for n, p in fleet.processes.items()} }; ready {time_to_ready:.2f}s after start", file=out)
     print(f"quiescence after {waited:.0f}s{'' if not left else f', NOT reached: {left}'}", file=out)
@@ -220,7 +255,7 @@ def report(args, run, results, faults, campaign, dead, checks, sources, fleet, r
     expired = sum(c for (q, k, r), c in dead.items() if k == invariants.EXPIRED_RPC)
     if expired:
         print(f"  expired RPC requests: {expired}, dead-lettered by the broker (reason: expired; the .rpc queue's "
-              f"dead-letter exchange), explained by the faults: no payment worker took them before their deadline", file=out)
+              f"dead-letter exchange), explained by the faults: no server took them before their deadline", file=out)
     for key, count in sorted(campaign.sent.items()):
         if key.startswith("amqp:"):
             kind = "amqp-" + key[len("amqp:"):]
@@ -235,13 +270,14 @@ def report(args, run, results, faults, campaign, dead, checks, sources, fleet, r
         if len(found) > 15:
             print(f"    ... {len(found) - 15} more", file=out)
     print(f"invariant violations: {violations}", file=out)
+    main_key = "reserve" if system.name == "cleaning" else "post"
     return {
-        "bench": "chaos", "run": run, "via": args.via, "duration_s": round(load_seconds, 1), "rate": args.rate,
+        "bench": "chaos", "system": system.name, "run": run, "via": args.via, "duration_s": round(load_seconds, 1), "rate": args.rate,
         "clients": args.clients, "requests_sent": sum(results.sent.values()), "resent": results.retries,
         "answered": {op: statuses for op, statuses in results.by_status().items()},
-        "reservations_created": created, "cancellations": len(results.cancelled),
-        "reserve_p50_ms": round(percentile(reserve_latency, 50) * 1000, 1) if reserve_latency else None,
-        "reserve_p99_ms": round(percentile(reserve_latency, 99) * 1000, 1) if reserve_latency else None,
+        **system_fields,
+        f"{main_key}_p50_ms": round(percentile(main_latency, 50) * 1000, 1) if main_latency else None,
+        f"{main_key}_p99_ms": round(percentile(main_latency, 99) * 1000, 1) if main_latency else None,
         "faults": dict(faults.counts), "messages_processed": processed, "inbox_duplicates_suppressed": duplicates,
         "worker_restarts": sum(p.starts - 1 for p in fleet.processes.values()),
         "time_to_ready_s": round(time_to_ready, 2), "quiescence_s": round(waited, 1), "rss_mb": rss,
