@@ -364,6 +364,12 @@ def validate_kubernetes(system, directory, namespace, topology, label):
                   mine is not None and mine == theirs and mine == ("secret", qualified_password(system, grant)),
                   f"the worker's {mine}, the Job's {password_variable(grant)} from {theirs}")
 
+    if system != "cleaning":
+        order = [k[2] for k, o in ((key(o), o) for o in rendered) if k[0] == "Deployment" and k[2] in contexts]
+        start_order = [c for c in KNOWN_CONTEXTS[system] if c in contexts] + sorted(set(contexts) - set(KNOWN_CONTEXTS[system]))
+        check(f"{label}kustomize: the workers in start order, RPC servers first ({', '.join(start_order)})",
+              order == start_order, ", ".join(order))
+
     context_passwords = {qualified_password(system, g) for g in grants}
     check(f"{label}Secret: holds a password for every broker user the topology defines",
           context_passwords <= set(secret), ", ".join(sorted(context_passwords - set(secret))))
