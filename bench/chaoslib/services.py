@@ -68,10 +68,14 @@ class Management:
                 raise
 
     def queues(self, vhost):
-        """Every queue of the vhost: name, messages (ready + unacked), ready, unacked, consumers."""
-        rows = self.request("GET", f"/api/queues/{urllib.parse.quote(vhost, safe='')}?columns=name,messages,messages_ready,messages_unacknowledged,consumers")
+        """Every queue of the vhost: name, messages (ready + unacked, + waiting to be dead-lettered
+        for a quorum queue), ready, unacked, dlx (a quorum queue's dead-lettered messages that the
+        broker has not yet handed to the dead-letter exchange, at-least-once), consumers."""
+        rows = self.request("GET", f"/api/queues/{urllib.parse.quote(vhost, safe='')}"
+                                   "?columns=name,messages,messages_ready,messages_unacknowledged,messages_dlx,consumers")
         return [{"name": q["name"], "messages": q.get("messages", 0) or 0, "ready": q.get("messages_ready", 0) or 0,
-                 "unacked": q.get("messages_unacknowledged", 0) or 0, "consumers": q.get("consumers", 0) or 0} for q in rows]
+                 "unacked": q.get("messages_unacknowledged", 0) or 0, "dlx": q.get("messages_dlx", 0) or 0,
+                 "consumers": q.get("consumers", 0) or 0} for q in rows]
 
     def peek(self, vhost, queue, count=5000):
         """Reads up to `count` messages and puts them back (ack_requeue_true): for dead-letter
