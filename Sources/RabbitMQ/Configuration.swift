@@ -4,9 +4,16 @@ import Foundation
 ///
 /// The URL form follows RabbitMQ's URI spec: `amqp://user:password@host:port/vhost?heartbeat=30`.
 /// The vhost is the percent-decoded path without its leading slash; an empty path means `/`.
+///
+/// A cluster is a comma-separated list of URLs with the same user and vhost
+/// (`amqp://u:p@node1:5672/v,amqp://u:p@node2:5672/v`, or `...node1:5672/v,node2:5672,node3:5672`
+/// after the first): `Connection.connect` tries them in turn, starting from the one that last
+/// worked, so a client whose node went away comes back on another.
 public struct Configuration: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// The cluster's other nodes, tried when `host:port` does not answer.
+    public var alternates: [Endpoint] = []
     public var user: String
     public var password: String
     public var virtualHost: String
@@ -50,8 +57,62 @@ public struct Configuration: Sendable, Hashable, CustomStringConvertible {
         self.options = options
     }
 
-    /// Parses an AMQP URL; the error names the part that is wrong.
+    /// One node of a cluster.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { "\(host):\(port)" }
+    }
+
+    /// Every node to try, this configuration's own first.
+    public var endpoints: [Endpoint] { [Endpoint(host: host, port: port)] + alternates }
+
+    /// The same settings aimed at one of the endpoints.
+    public func at(_ endpoint: Endpoint) -> Configuration {
+        var configuration = self
+        configuration.host = endpoint.host
+        configuration.port = endpoint.port
+        return configuration
+    }
+
+    /// Parses an AMQP URL, or a comma-separated list of them for a cluster (see the type's
+    /// comment); the error names the part that is wrong.
     public init(url string: String) throws(RabbitMQError) {
+        let parts = string.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard parts.count > 1 else {
+            try self.init(single: string)
+            return
+        }
+        try self.init(single: parts[0])
+        for part in parts.dropFirst() {
+            if part.contains("://") {
+                let other = try Configuration(single: part)
+                guard other.user == user, other.password == password, other.virtualHost == virtualHost, (other.options.tls == nil) == (options.tls == nil) else {
+                    throw RabbitMQError(.invalidURL, "the cluster's URLs must share user, password, vhost and scheme: `\(other)` differs from `\(self)`")
+                }
+                alternates.append(Endpoint(host: other.host, port: other.port))
+            } else {
+                // `host:port` (or `host`) after the first URL.
+                let pieces = part.split(separator: ":", maxSplits: 1).map(String.init)
+                let port: Int
+                if pieces.count == 2 {
+                    guard let number = Int(pieces[1]), (1...65535).contains(number) else {
+                        throw RabbitMQError(.invalidURL, "`\(part)` in the cluster's list is not host:port with a port in 1-65535")
+                    }
+                    port = number
+                } else {
+                    port = options.tls == nil ? 5672 : 5671
+                }
+                alternates.append(Endpoint(host: pieces[0], port: port))
+            }
+        }
+    }
+
+    private init(single string: String) throws(RabbitMQError) {
         guard let components = URLComponents(string: string), let scheme = components.scheme?.lowercased() else {
             throw RabbitMQError(.invalidURL, "not a URL: expected amqp://user:password@host:port/vhost")
         }
@@ -114,10 +175,10 @@ public struct Configuration: Sendable, Hashable, CustomStringConvertible {
         )
     }
 
-    /// The URL without the password, safe for logs.
+    /// The URL without the password, safe for logs; a cluster's other nodes follow it.
     public var description: String {
         let scheme = options.tls == nil ? "amqp" : "amqps"
         let vhost = virtualHost == "/" ? "" : (virtualHost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? virtualHost)
-        return "\(scheme)://\(user)@\(host):\(port)/\(vhost)"
+        return "\(scheme)://\(user)@\(host):\(port)/\(vhost)" + alternates.map { ",\($0)" }.joined()
     }
 }

@@ -33,7 +33,26 @@ public final class Connection: Sendable {
 
     /// Connects and logs in; throws `.connectionFailed` or `.accessRefused` with the reason.
     public static func connect(_ configuration: Configuration, logger: Logger = Logger(label: "warren.rabbitmq")) async throws -> Connection {
-        Connection(core: try await ConnectionCore.connect(configuration, logger: logger))
+        guard !configuration.alternates.isEmpty else {
+            return Connection(core: try await ConnectionCore.connect(configuration, logger: logger))
+        }
+        // A cluster: the node that last worked first, then the others in their order.
+        var failures: [String] = []
+        for endpoint in ClusterEndpoints.tryOrder(configuration.endpoints) {
+            do {
+                let connection = Connection(core: try await ConnectionCore.connect(configuration.at(endpoint), logger: logger))
+                ClusterEndpoints.worked(endpoint, in: configuration.endpoints)
+                if !failures.isEmpty {
+                    logger.info("connected to another node of the cluster", metadata: ["node": "\(endpoint)", "unreachable": "\(failures.joined(separator: "; "))"])
+                }
+                return connection
+            } catch let error as RabbitMQError where error.code == .accessRefused {
+                throw error // the same credentials on every node: no other node would take them
+            } catch {
+                failures.append("\(endpoint): \(error)")
+            }
+        }
+        throw RabbitMQError(.connectionFailed, "no node of the cluster answered: \(failures.joined(separator: "; "))")
     }
 
     public static func connect(url: String, logger: Logger = Logger(label: "warren.rabbitmq")) async throws -> Connection {

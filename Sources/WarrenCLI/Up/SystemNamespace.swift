@@ -31,8 +31,15 @@ enum SystemNamespace {
         }
     }
 
-    /// `scheme://authority/old?query` with `/name` as its path.
+    /// `scheme://authority/old?query` with `/name` as its path; in a cluster's comma-separated
+    /// list, every URL's (a bare `host:port` has no path).
     static func replacingPath(of url: String, with name: String) -> String {
+        url.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.contains("://") ? replacingPath(ofOne: String($0), with: name) : String($0) }
+            .joined(separator: ",")
+    }
+
+    private static func replacingPath(ofOne url: String, with name: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
