@@ -348,6 +348,7 @@ public final class RPCClient: Service, Sendable {
                 case .failure(let error): slot.answer(.refused(error))
                 }
             }
+            slot.handedOver.store(true, ordering: .releasing)
         } catch {
             slot.answer(.refused(error as? RabbitMQError ?? RabbitMQError(.connectionLost, "\(error)")))
         }
@@ -362,7 +363,12 @@ public final class RPCClient: Service, Sendable {
             return .deadlinePassed
         case .connectionLost:
             record(target: target, failed: true)
-            return .connectionLost(published: slot.confirmed.load(ordering: .acquiring))
+            return .connectionLost(published: slot.handedOver.load(ordering: .acquiring))
+        case .refused(let error) where error.endsConnection && slot.handedOver.load(ordering: .acquiring):
+            // The connection ended before the confirm: the request may be in the queue.
+            await renewConnection(after: error)
+            record(target: target, failed: true)
+            return .connectionLost(published: true)
         case .refused(let error):
             if error.code == .channelClosed || error.endsConnection {
                 await renewConnection(after: error)
@@ -426,7 +432,9 @@ public final class RPCClient: Service, Sendable {
     private func breakerChanged(_ target: String, to new: CircuitBreaker.State) {
         metrics.breaker(target: target, state: new)
         let level: Logger.Level = new == .open ? .warning : .info
-        logger.log(level: level, "circuit breaker changed", metadata: ["rpc.target": "\(target)", "circuit": "\(new.rawValue)"])
+        var metadata: Logger.Metadata = ["rpc.target": "\(target)", "circuit": "\(new.rawValue)"]
+        if new == .open { metadata["probe_in"] = "\(configuration.breaker.coolDown)" }
+        logger.log(level: level, "circuit breaker changed", metadata: metadata)
     }
 
     // MARK: - Compensation

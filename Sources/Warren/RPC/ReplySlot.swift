@@ -12,9 +12,14 @@ final class ReplySlot: Sendable {
         case refused(RabbitMQError)
     }
 
-    /// The broker confirmed the request: after a lost connection the call is ambiguous
-    /// (it may have been handled), not merely unsent.
+    /// The broker confirmed the request.
     let confirmed = Atomic<Bool>(false)
+    /// The request was handed to the connection. From then on a lost connection leaves the call
+    /// ambiguous, confirmed or not: the broker may have enqueued it (a quorum queue commits it
+    /// on a majority before the confirm goes out) and the server may handle it, so the caller
+    /// compensates. Seen on a three-node cluster: a node killed between a payment's enqueue and
+    /// its confirm left a charge with no reservation until this counted as ambiguous.
+    let handedOver = Atomic<Bool>(false)
 
     private enum State {
         case empty
