@@ -52,6 +52,7 @@ import Topology
             ("order.orders", Order.OrderRecord(id: 1, productId: 1, price: 3500, status: Order.Status.placed)),
             ("order.orderProducts", Order.OrderProduct(id: 1, price: 3500, status: "Available")),
             ("report.reports", Report.ProductReport(productId: 1, price: 3500, status: "Available")),
+            ("report.sales", Report.Sales(productId: 1, orders: 2, amount: 7000)),
             ("report.notifications", ReportNotificationRow(id: 1, notification: Report.Notification(
                 productId: 1, version: 1, previousStatus: "Available", status: "SoldOut", text: "Product 1 is sold out."))),
         ]

@@ -10,7 +10,7 @@ public enum Order {
     }
 
     /// An order is placed at the product's price.
-    struct OrderPlaced: Message {
+    struct OrderPlaced: Message, Hashable {
         static let type = "order.OrderPlaced"
         var id: Int
         var productId: Int

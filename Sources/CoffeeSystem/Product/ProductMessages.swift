@@ -24,7 +24,7 @@ public enum Product {
         var status: Status?
     }
 
-    struct ProductRegistered: Message {
+    struct ProductRegistered: Message, Hashable {
         static let type = "product.ProductRegistered"
         var id: Int
         var price: Price
@@ -32,7 +32,7 @@ public enum Product {
     }
 
     /// A product changed: the whole product at `version` (the registration is version 0).
-    struct UpdatedProductStatus: Message {
+    struct UpdatedProductStatus: Message, Hashable {
         static let type = "product.UpdatedProductStatus"
         var id: Int
         var price: Price
@@ -49,7 +49,7 @@ public enum Product {
     }
 
     /// The product's price and status, or `found: false`: an unknown product is an answer.
-    struct CheckProductReply: Message {
+    struct CheckProductReply: Message, Hashable {
         static let type = "product.CheckProductReply"
         var found: Bool
         var price: Price?

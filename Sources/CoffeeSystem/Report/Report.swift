@@ -1,15 +1,22 @@
 import Warren
 
-/// The clerk's CQRS view of every product's current price and status (`GET /reports`), and
-/// the notifications sent whenever a product's status changed (`GET /notifications`); built
-/// only from product's events, so it ends the same whatever order or number of copies they
-/// arrive in.
+/// The clerk's CQRS view of every product's current price and status (`GET /reports`), the
+/// notifications sent whenever a product's status changed (`GET /notifications`) and each
+/// product's sales (`GET /sales`); built only from events, so it ends the same whatever order
+/// or number of copies they arrive in.
 public enum Report {
     /// A row of the `reports` view (table `reports`).
     struct ProductReport: Codable, Sendable, Hashable {
         var productId: Int
         var price: Price
         var status: String
+    }
+
+    /// A row of the `sales` view (table `sales`).
+    struct Sales: Codable, Sendable, Hashable {
+        var productId: Int
+        var orders: Int
+        var amount: Price
     }
 
     /// A row of the `notifications` view (table `notifications`), before the database numbers it.
@@ -31,6 +38,9 @@ public enum Report {
             let reports = Reports(database: handling.database)
             try await reports.keep(productId: event.id, price: event.price, status: event.status, version: event.version)
             if let notification = event.notification { try await reports.record(notification) }
+        }
+        context.on(Order.OrderPlaced.self) { order, handling in
+            try await Reports(database: handling.database).count(order)
         }
         return context
     }

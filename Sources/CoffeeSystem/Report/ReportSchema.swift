@@ -24,5 +24,21 @@ extension Report {
                 UNIQUE (product_id, version)
             )
             """),
+        // Each product's sales, from order's OrderPlaced; `sold_orders` remembers the orders
+        // counted, so an order is counted once whatever the number of copies of its event.
+        Migration(3, "sales", """
+            CREATE TABLE sales (
+                product_id bigint PRIMARY KEY,
+                orders bigint NOT NULL,
+                amount numeric NOT NULL
+            )
+            """),
+        Migration(4, "sold orders", """
+            CREATE TABLE sold_orders (
+                order_id bigint PRIMARY KEY,
+                product_id bigint NOT NULL,
+                price numeric NOT NULL
+            )
+            """),
     ]
 }

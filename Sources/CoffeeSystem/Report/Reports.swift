@@ -23,5 +23,18 @@ extension Report {
                 ON CONFLICT (product_id, version) DO NOTHING
                 """, prepared: true)
         }
+
+        /// Counts a placed order in its product's sales, once.
+        func count(_ order: Order.OrderPlaced) async throws {
+            let counted = try await database.execute("""
+                INSERT INTO sold_orders (order_id, product_id, price) VALUES (\(order.id), \(order.productId), \(order.price))
+                ON CONFLICT (order_id) DO NOTHING
+                """, prepared: true)
+            guard counted == 1 else { return }
+            try await database.execute("""
+                INSERT INTO sales (product_id, orders, amount) VALUES (\(order.productId), 1, \(order.price))
+                ON CONFLICT (product_id) DO UPDATE SET orders = sales.orders + 1, amount = sales.amount + EXCLUDED.amount
+                """, prepared: true)
+        }
     }
 }

@@ -98,6 +98,11 @@ actor CoffeeFleet {
         try await harness.query("SELECT price::text || ' ' || status FROM report.reports WHERE product_id = \(id)", String.self).first
     }
 
+    /// `GET /sales/{productId}`, as "orders amount".
+    nonisolated func sales(of id: Int) async throws -> String? {
+        try await harness.query("SELECT orders::text || ' ' || amount::text FROM report.sales WHERE product_id = \(id)", String.self).first
+    }
+
     /// `GET /notifications` about one product: "previous->status", oldest change first.
     nonisolated func notifications(about id: Int) async throws -> [String] {
         try await harness.query("""

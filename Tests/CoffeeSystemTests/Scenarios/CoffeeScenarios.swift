@@ -58,6 +58,9 @@ extension CoffeeScenarios {
                     let report = try await fleet.report(of: id), notifications = try await fleet.notifications(about: id)
                     return report == "4200 Available" && notifications == ["Available->SoldOut", "SoldOut->Available"]
                 }
+                try await fleet.eventually("the sales count both orders, at their prices") {
+                    try await fleet.sales(of: id) == "2 7500"
+                }
             }
         }
 

@@ -23,8 +23,8 @@ extension CoffeeScenarios {
                     let deliveries = try await fleet.deliveriesPerConsumer(of: "order.commands")
                     return deliveries.count == 3 && deliveries.allSatisfy { $0 > 0 }
                 }
-                try await fleet.eventually("each replica's copy of the product is the same one") {
-                    try await fleet.orderCopy(of: id) == "3500 Available"
+                try await fleet.eventually("the sales count every order once") {
+                    try await fleet.sales(of: id) == "60 210000"
                 }
             }
         }

@@ -51,7 +51,9 @@ extension CoffeeScenarios {
                     let latteReport = try await fleet.report(of: latte), teaReport = try await fleet.report(of: tea)
                     return latteReport == "4800 Available" && teaReport == "3000 Available"
                 }
-                #expect(try await fleet.count("\"order\".order_products") == 0)
+                try await fleet.eventually("the six product events wait in order's queue") {
+                    try await fleet.harness.messageCount("order.product-events") == 6
+                }
 
                 try await fleet.start("order")
                 try await fleet.eventually("the order context's copy catches up with every product") {

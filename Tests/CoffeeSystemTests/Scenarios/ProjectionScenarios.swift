@@ -16,6 +16,9 @@ extension CoffeeScenarios {
             Product.ProductRegistered(id: 2, price: 0, status: .soldOut),
             Product.UpdatedProductStatus(id: 2, price: 100, status: .available, previousStatus: .soldOut, version: 1),
             Product.UpdatedProductStatus(id: 2, price: 100, status: .soldOut, previousStatus: .available, version: 2),
+            Order.OrderPlaced(id: 1, productId: 1, price: 3500),
+            Order.OrderPlaced(id: 2, productId: 1, price: 4000),
+            Order.OrderPlaced(id: 3, productId: 2, price: 100),
         ]
 
         @Test func shuffledAndDuplicatedEventsEndInTheSameViews() async throws {
@@ -42,6 +45,9 @@ extension CoffeeScenarios {
                     try await fleet.rows("SELECT product_id, version, previous_status, status FROM report.notifications") == [
                         "(1,1,Available,SoldOut)", "(1,2,SoldOut,Available)", "(2,1,SoldOut,Available)", "(2,2,Available,SoldOut)",
                     ]
+                }
+                try await fleet.eventually("each order counted once in its product's sales") {
+                    try await fleet.rows("SELECT product_id, orders, amount FROM report.sales") == ["(1,2,7500)", "(2,1,100)"]
                 }
                 #expect(try await fleet.harness.messageCount("order.dead") == 0)
                 #expect(try await fleet.harness.messageCount("report.dead") == 0)
