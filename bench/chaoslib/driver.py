@@ -34,6 +34,7 @@ class Results:
         self.retries = 0
         self.cancellable = []             # ids created and not yet cancelled by us
         self.extra = {}                   # what a system's plug-in records besides
+        self.client_errors = Counter()    # exceptions raised by the plug-in's operation
 
     def record(self, operation, status, seconds):
         with self.lock:
@@ -114,7 +115,11 @@ class Driver:
         return None, {}, b""
 
     def one(self, client, rng):
-        self.system.operation(self, client, rng)
+        try:
+            self.system.operation(self, client, rng)
+        except Exception as error:   # a bug of the plug-in: counted and reported, the client goes on
+            with self.results.lock:
+                self.results.client_errors[f"{type(error).__name__}: {error}"] += 1
 
     def run_client(self, index):
         rng = random.Random(self.random.random() + index)

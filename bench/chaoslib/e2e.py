@@ -92,7 +92,8 @@ def main():
     started = time.monotonic()
     up = subprocess.Popen([warren, "up", system.name, "--no-servers", "--health-port", str(health)], cwd=ROOT, env=up_env,
                           stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    figures = {"bench": "e2e"} if system.name == "cleaning" else {"bench": "e2e", "system": system.name}
+    figures = {"bench": "e2e"} if system.name == "cleaning" else {
+        "bench": "e2e", "system": system.name, "build": "debug" if "/debug/" in warren else "release"}
     try:
         while not all(ready(p) for p in ports):
             if up.poll() is not None or time.monotonic() - started > 120:

@@ -25,12 +25,16 @@ def backlog(management, vhost, database, schemas):
 
 def wait_for_quiescence(management, vhost, database, schemas, timeout, log=print):
     """Waits until every queue but the dead-letter ones and every outbox is empty eight checks
-    in a row, one second apart (the management API's queue figures are up to 5 s old). Returns (seconds waited, what was left when it gave up or {})."""
+    in a row, one second apart (the management API's queue figures are up to 5 s old), or
+    until what is left can only be stuck (outbox rows that failed again while we waited, or a
+    quorum queue's dead letters the broker cannot forward). Returns (seconds waited, what was
+    left when it gave up or {})."""
     started = time.monotonic()
     quiet = 0
     left = {}
     last_note = 0
     stuck_since, stuck = None, None
+    stuck_outbox, first_tries = None, None
     while time.monotonic() - started < timeout:
         try:
             queued, outbox = backlog(management, vhost, database, schemas)
@@ -40,6 +44,18 @@ def wait_for_quiescence(management, vhost, database, schemas, timeout, log=print
         quiet = quiet + 1 if not left else 0
         if quiet >= 8:
             return time.monotonic() - started, {}
+        # Only outbox rows the relay keeps failing to publish: the same rows, each of them
+        # retried (and failed again) since the wait began, with every queue empty: no point
+        # waiting on; the broker check says which messages.
+        if not queued and outbox:
+            tried = outbox_min_attempts(database, outbox)
+            if outbox != stuck_outbox or tried is None:
+                stuck_outbox, first_tries = outbox, tried
+            elif first_tries is not None and tried > first_tries:
+                log(f"giving up on quiescence: outbox rows {outbox} each retried since the wait began, and failed again")
+                return time.monotonic() - started, left
+        else:
+            stuck_outbox = None
         # Only dead letters the broker keeps failing to forward (a quorum queue's at-least-once
         # dead-lettering found no route, e.g. at boot), unchanged for 200 s: longer than the
         # broker's retry of them (dead_letter_worker_publisher_confirm_timeout, 180 s by
@@ -58,6 +74,21 @@ def wait_for_quiescence(management, vhost, database, schemas, timeout, log=print
     return time.monotonic() - started, left
 
 
+def outbox_min_attempts(database, outbox):
+    """The fewest publishing attempts of any row left in these outboxes (None if unreadable)."""
+    try:
+        return min(int(database.value(f"SELECT coalesce(min(attempts), 0) FROM {quoted(s)}.warren_outbox")) for s in outbox)
+    except Exception:
+        return None
+
+
+def outbox_contents(database, schema):
+    """What an outbox still holds: {(exchange, routing key): (rows, most attempts, an id)}."""
+    rows = database.rows(f"SELECT exchange, routing_key, count(*) AS n, max(attempts) AS attempts, min(id) AS id "
+                         f"FROM {quoted(schema)}.warren_outbox GROUP BY 1, 2 ORDER BY 3 DESC")
+    return {(r["exchange"], r["routing_key"]): (int(r["n"]), int(r["attempts"]), r["id"]) for r in rows}
+
+
 def inbox_counts(database, schemas):
     """Messages each context processed (its inbox rows)."""
     return {s: int(database.value(f"SELECT count(*) FROM {quoted(s)}.warren_inbox")) for s in schemas}
@@ -71,7 +102,12 @@ def check_broker(management, vhost, database, schemas, campaign):
     for name, count in sorted(queued.items()):
         violations.append(f"queue {name}: {count} messages left")
     for schema, count in sorted(outbox.items()):
-        violations.append(f"outbox of {schema}: {count} rows left")
+        try:
+            held = "; ".join(f"{n} to {exchange} with routing key {key} (tried up to {tries} times, e.g. outbox id {example})"
+                             for (exchange, key), (n, tries, example) in outbox_contents(database, schema).items())
+        except Exception as error:
+            held = f"unreadable: {error}"
+        violations.append(f"outbox of {schema}: {count} rows left, never published: {held}")
     ended = Counter()
     for queue in management.queues(vhost):
         if not queue["name"].endswith(".dead") or not queue["messages"]:

@@ -192,6 +192,8 @@ def main():
                                                       None if args.no_bad_input else campaign)
     checks["broker"] = broker_violations
     checks["fleet"] = problems + faults.errors + [
+        f"the load's client raised {error} ({count} times): a bug of the chaos tool, the load was not what it says"
+        for error, count in results.client_errors.items()] + [
         f"{p.name} exited by itself {len(p.unexpected_exits)} times (statuses {[s for _, s in p.unexpected_exits][:5]})"
         for p in fleet.processes.values() if p.unexpected_exits]
     rss = fleet.rss_mb()

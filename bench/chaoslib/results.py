@@ -114,6 +114,42 @@ def rows(results):
     return table
 
 
+# The original systems' own published load tests, shown beside ours (issue 20).
+ORIGINAL = {
+    "coffee": (16.6, "the original's siege: 16.6 trans/s, 82.6 % available at 30 users, 5.1 s mean, on Kubernetes"),
+}
+
+
+def system_rows(name, e2e):
+    """The rows of one system's `bench/e2e --system NAME` line."""
+    try:
+        from . import systems
+        plugin = systems.load(name)
+        route, saga = plugin.main_route, plugin.e2e_saga
+        p50_key, p99_key = plugin.e2e_keys
+    except (ImportError, SystemExit):
+        route, saga, p50_key, p99_key = "POST", "completed sagas", "post_p50_ms", "post_p99_ms"
+    build = f", {e2e['build']} build" if e2e.get("build") else ""
+    label = f"e2e {name}"
+    table = []
+    reference = ORIGINAL.get(name)
+    sagas = e2e.get("sagas_per_s")
+    table.append((label, f"{saga}, per s at {e2e.get('connections')} connections{build}"
+                  + (f" vs {reference[1]}" if reference else ""),
+                  sagas, reference[0] if reference else None,
+                  round(sagas / reference[0], 2) if reference and sagas is not None else None))
+    answers = ", ".join(f"{status} x{count}" for status, count in sorted((e2e.get("statuses") or {}).items()))
+    table.append((label, f"201 answers/s (answers: {answers})", e2e.get("created_per_s"), None, None))
+    table.append((label, f"{route} p50 (ms)", e2e.get(p50_key), None, None))
+    table.append((label, f"{route} p99 (ms)", e2e.get(p99_key), None, None))
+    table.append((label, "warren up to all ready (ms)", e2e.get("up_to_ready_ms"), None, None))
+    cpu = e2e.get("cpu_ms_per_saga")
+    if cpu:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(cpu.items(), key=lambda item: -item[1]) if v)
+        table.append((label, f"CPU ms per completed saga ({parts})", e2e.get("cpu_ms_per_saga_total"), None, None))
+    return table
+
+
 def fmt(value):
     if value is None:
         return "-"
@@ -122,10 +158,50 @@ def fmt(value):
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def main(folder, results_path, mode):
+def previous(results_path):
+    """What bench/RESULTS.md holds now: (its "Written by" sentence, {name: JSON line}), the
+    lines of `bench/e2e --system S` named `e2e-S`."""
+    written, lines = [], {}
+    try:
+        text = open(results_path).read()
+    except OSError:
+        return written, lines
+    for line in text.splitlines():
+        if line.startswith(("Written by ", "Machine: ", "The lines of ")):
+            written.append(line.strip())
+        elif line.startswith("{"):
+            try:
+                figures = json.loads(line)
+            except ValueError:
+                continue
+            name = figures.get("bench")
+            if name == "e2e" and figures.get("system"):
+                name = f"e2e-{figures['system']}"
+            if name:
+                lines[name] = figures
+    return written, lines
+
+
+def main(folder, results_path, mode, *systems):
     names = ["amqp", "worker", "rpc", "ingress", "e2e"]
+    only_systems = mode.startswith("systems")
     results = {name: load(folder, name) for name in names}
+    measured = {f"e2e-{system}": load(folder, f"e2e-{system}") for system in systems}
+    kept = {}
+    written_before = []
+    if only_systems:
+        # Only the systems were measured now: every other line stays as bench/RESULTS.md has it.
+        written_before, lines = previous(results_path)
+        for name in names:
+            results[name] = lines.get(name)
+        for name, figures in lines.items():
+            if name.startswith("e2e-") and name not in measured:
+                kept[name] = figures
+    others = dict(kept)
+    others.update({name: figures for name, figures in measured.items() if figures is not None})
     table = rows(results)
+    for name in sorted(others, key=lambda n: (n not in measured, n)):
+        table += system_rows(name[len("e2e-"):], others[name])
     header = ("bench", "figure", "value", "reference", "ratio")
     lines = [f"| {' | '.join(header)} |", "|---|---|---:|---:|---:|"]
     lines += [f"| {b} | {f} | {fmt(v)} | {fmt(r)} | {fmt(x)} |" for b, f, v, r, x in table]
@@ -133,7 +209,7 @@ def main(folder, results_path, mode):
     print(f"{'bench':8} {'figure':{width}} {'value':>12} {'reference':>12} {'ratio':>7}")
     for b, f, v, r, x in table:
         print(f"{b:8} {f:{width}} {fmt(v):>12} {fmt(r):>12} {fmt(x):>7}")
-    missing = [n for n in names if results[n] is None]
+    missing = [n for n in names if results[n] is None] + [n for n, figures in measured.items() if figures is None]
     if missing:
         print(f"not measured: {', '.join(missing)}")
     e2e = results.get("e2e") or {}
@@ -144,9 +220,24 @@ def main(folder, results_path, mode):
     }
     print(f"targets: {targets}")
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    quick = mode.endswith("quick")
     with open(results_path, "w") as file:
-        file.write(f"# Benchmark results\n\nWritten by `bench/run{'' if mode == 'full' else ' --quick'}` on {date}.\n\n"
-                   f"Machine: {machine()}.\nThe machine is shared with other builds: runs vary.\n\n")
+        if only_systems:
+            done = ", ".join(f"`bench/e2e --system {n[len('e2e-'):]}`" for n, f in measured.items() if f is not None)
+            # The run the other lines come from, and its machine, then what was measured now.
+            before = [line for line in written_before if not any(f"--system {n[len('e2e-'):]}`" in line for n in measured)
+                      or not line.startswith("The lines of ")]
+            if done:
+                before.append(f"The lines of {done} were measured by `bench/run{' --quick' if quick else ''} --systems` "
+                              f"on {date}, on: {machine()}.")
+            before = before or ["Written by `bench/run`."]
+            if before[0].startswith("Written by "):
+                before.insert(1, "")
+            file.write("# Benchmark results\n\n" + "\n".join(before) + "\n"
+                       "The machine is shared with other builds: runs vary.\n\n")
+        else:
+            file.write(f"# Benchmark results\n\nWritten by `bench/run{'' if mode == 'full' else ' --quick'}` on {date}.\n\n"
+                       f"Machine: {machine()}.\nThe machine is shared with other builds: runs vary.\n\n")
         file.write("\n".join(lines) + "\n\n")
         if missing:
             file.write(f"Not measured (failed or not present): {', '.join(missing)}.\n\n")
@@ -154,10 +245,12 @@ def main(folder, results_path, mode):
         for name in names:
             if results[name] is not None:
                 file.write(json.dumps(results[name], separators=(",", ":")) + "\n")
+        for name in sorted(others):
+            file.write(json.dumps(others[name], separators=(",", ":")) + "\n")
         file.write("```\n")
-    print(json.dumps({"bench": "run", "mode": mode, "date": date, "results": results, "targets": targets,
+    print(json.dumps({"bench": "run", "mode": mode, "date": date, "results": dict(results, **others), "targets": targets,
                       "missing": missing}, separators=(",", ":")))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])
