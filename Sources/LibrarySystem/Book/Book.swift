@@ -4,20 +4,6 @@ import Warren
 /// The book catalogue (`GET /books`): each book's state, built only from rental's events, so
 /// reservations and rentals go on while it is stopped and it catches up after a restart.
 public enum Book {
-    static let migrations = [
-        // The view, plus the version of the rental event it shows: the highest wins, so the
-        // events may arrive in any order and more than once.
-        Migration(1, "books", """
-            CREATE TABLE books (
-                id bigint PRIMARY KEY,
-                member_id bigint NOT NULL,
-                rental_id bigint NOT NULL,
-                book_status text NOT NULL,
-                version bigint NOT NULL
-            )
-            """),
-    ]
-
     /// A row of the `books` view (table `books`).
     struct BookRecord: Codable, Sendable, Hashable {
         var id: Int

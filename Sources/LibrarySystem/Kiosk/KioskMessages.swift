@@ -13,7 +13,7 @@ public enum Kiosk {
         var kioskNo: Int
     }
 
-    struct SelfRentalReply: Message {
+    struct SelfRentalReply: Message, Hashable {
         static let type = "kiosk.SelfRentalReply"
         var rented: Bool
         var status: String

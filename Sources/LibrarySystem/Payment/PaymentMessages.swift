@@ -13,7 +13,7 @@ public enum Payment {
         var bookId: Int
     }
 
-    struct PayReply: Message {
+    struct PayReply: Message, Hashable {
         static let type = "payment.PayReply"
         var paid: Bool
         var paymentId: Int?
