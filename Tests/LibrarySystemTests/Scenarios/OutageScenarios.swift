@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import Warren
+import WarrenTesting
+@testable import LibrarySystem
+
+extension LibraryScenarios {
+    /// Workers stopped or slowed: requests get a clear answer in time and nothing is half done.
+    @Suite struct Outages {
+        @Test func withPaymentStoppedReservationsAreUnavailableThenCreatedAfterItsRestart() async throws {
+            let settings = Settings().with { $0.paymentDeadline = .seconds(1) }
+            try await LibraryFleet.with(settings: settings) { fleet in
+                try await fleet.stop("payment")
+
+                // http POST :8080/rentals memberId=1 bookId=1  -> 503 within the RPC deadline
+                let refused = try await fleet.reserve()
+                #expect(refused.refusalKind == .unavailable, "\(refused)")
+                #expect(refused.refusal?.reason.contains("nothing is charged") == true, "\(refused)")
+                #expect(try await fleet.count("rental.rentals") == 0, "nothing half-stored")
+
+                try await fleet.start("payment", settings: settings)
+                try await fleet.eventually("payment records the void of the unanswered payment") {
+                    try await fleet.count("payment.cancellations WHERE cause = 'void'") == 1
+                }
+                #expect(try await fleet.count("payment.payments") == 0, "a payment nobody waited for is never made")
+
+                // Payment is back: 201 again.
+                let id = try await fleet.reserve().createdId()
+                #expect(try await fleet.payments(of: id) == ["Paid"])
+            }
+        }
+
+        @Test func withTheBookCatalogueStoppedEverythingIsAcceptedAndItCatchesUp() async throws {
+            try await LibraryFleet.with(running: ["payment", "kiosk", "rental", "mypage"]) { fleet in
+                let returned = try await fleet.reserve(member: 5, book: 31).createdId()
+                let cancelled = try await fleet.reserve(member: 5, book: 32).createdId()
+                let kiosk = try await fleet.reserve(member: 5, book: 33).createdId()
+                let reserved = try await fleet.reserve(member: 5, book: 34).createdId()
+                for (id, moves) in [(returned, ["rental", "return"]), (cancelled, ["cancel"]), (kiosk, ["kioskrental", "kioskreturn"])] {
+                    for move in moves {
+                        #expect(try await fleet.patch(id, move, kioskNo: move == "kioskrental" ? 3 : nil).result == .done, "\(move) of \(id)")
+                    }
+                }
+                #expect(try await fleet.count("book.books") == 0, "the catalogue is stopped")
+
+                try await fleet.start("book")
+                try await fleet.eventually("the catalogue catches up with every rental") {
+                    try await fleet.rows("SELECT id, book_status, rental_id FROM book.books ORDER BY id") == [
+                        "(31,returned,\(returned))", "(32,available,\(cancelled))", "(33,returned,\(kiosk))", "(34,reserved,\(reserved))",
+                    ]
+                }
+                #expect(try await fleet.mypage(5) == "reserved {34} rented {} returned {31,33} cancelled {32}")
+            }
+        }
+
+        @Test func aSlowKioskOpensTheCircuitUnderConcurrentClientsAndItClosesWhenTheKioskIsFastAgain() async throws {
+            var breaker = CircuitBreaker.Settings()
+            breaker.failureThreshold = 3
+            breaker.coolDown = .milliseconds(500)
+            let rentalSettings = Settings().with { $0.kioskDeadline = .milliseconds(200) }
+            try await LibraryFleet.with(running: ["payment", "book", "mypage"]) { fleet in
+                try await fleet.start("kiosk", settings: Settings().with { $0.kioskLatency = 500...500 })
+                try await fleet.start("rental", settings: rentalSettings, breaker: breaker)
+                var ids: [Int] = []
+                for book in 1...20 { ids.append(try await fleet.reserve(member: 6, book: 100 + book).createdId()) }
+
+                // 20 clients rent at a kiosk at once while the kiosk answers after the deadline.
+                let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
+                    for id in ids { group.addTask { try await fleet.patch(id, "kioskrental", kioskNo: 1) } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(outcomes.allSatisfy { $0.refusalKind == .unavailable }, "\(outcomes.filter { $0.refusalKind != .unavailable })")
+                let failedFast = outcomes.filter { $0.refusal?.reason.contains("circuit open") == true }
+                #expect(!failedFast.isEmpty, "after 3 timeouts the circuit opens and later requests fail at once")
+                #expect(try await fleet.count("rental.rentals WHERE req_state = 'reserve'") == 20, "every rental is unchanged")
+
+                // Latency removed: the circuit lets a probe through and closes.
+                try await fleet.stop("kiosk")
+                try await fleet.start("kiosk")
+                try await fleet.eventually("kiosk rentals are accepted again") {
+                    try await fleet.patch(ids[0], "kioskrental", kioskNo: 1).result == .done
+                }
+                for id in ids.dropFirst() { #expect(try await fleet.patch(id, "kioskrental", kioskNo: 1).result == .done) }
+
+                // Every self rental answered too late was voided: the kiosk hands out only what the rentals took.
+                try await fleet.eventually("late self rentals are voided, the kiosks list the 20 rentals") {
+                    let first = try await fleet.count("kiosk.self_rental_attempts WHERE status = 'accepted'") == 20
+                    let second = try await fleet.count("kiosk.kiosks") == 20
+                    return first && second
+                }
+                #expect(try await fleet.harness.messageCount("kiosk.dead") == 0)
+                #expect(try await fleet.harness.messageCount("rental.dead") == 0)
+            }
+        }
+    }
+}
