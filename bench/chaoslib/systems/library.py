@@ -73,7 +73,7 @@ class Library(System):
     main_operation = "reserve"
     main_route = "POST /rentals"
     e2e_script = "e2e-library.lua"
-    e2e_saga = "reservations completed (paid, stored, shown in the book catalogue and the member's page)"
+    e2e_saga = "reservations completed (paid, stored, and in the member's reservationLists as reserved and paid)"
     kiosks = 10
 
     def __init__(self):
