@@ -21,7 +21,7 @@ let systemTargets: [Target] = systemModules.flatMap { module -> [Target] in
     if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests") {
         let extras = ["HTTPie", "Fixtures"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests/\($0)") }
         targets.append(.testTarget(name: "\(module)Tests",
-                                   dependencies: [.target(name: module), "Warren", "WarrenTesting", "WarrenIngress", "BrokerAdmin", "Topology", "Postgres", "RabbitMQ",
+                                   dependencies: [.target(name: module), "Warren", "WarrenTesting", "WarrenIngress", "WarrenTrace", "BrokerAdmin", "Topology", "Postgres", "RabbitMQ",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
@@ -117,11 +117,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // One conversation across a system (`warren trace`): inboxes, outboxes and queues.
+        .target(
+            name: "WarrenTrace",
+            dependencies: ["BrokerAdmin", "Postgres", "Topology", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // The `warren` command.
         .executableTarget(
             name: "WarrenCLI",
             dependencies: [
-                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "WarrenIngress",
+                "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "WarrenIngress", "WarrenTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ] + systemModules.map { .target(name: $0) },

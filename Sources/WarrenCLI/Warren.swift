@@ -6,6 +6,6 @@ struct Warren: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warren",
         abstract: "A message-broker-centric worker fleet over RabbitMQ and PostgreSQL.",
-        subcommands: [WorkerCommand.self, IngressCommand.self, SendCommand.self, TopologyCommand.self, DeadCommand.self, TailCommand.self, UpCommand.self]
+        subcommands: [WorkerCommand.self, IngressCommand.self, SendCommand.self, TopologyCommand.self, DeadCommand.self, TailCommand.self, TraceCommand.self, UpCommand.self]
     )
 }

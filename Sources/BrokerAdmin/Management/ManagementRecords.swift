@@ -9,9 +9,11 @@ public struct ManagementQueue: Decodable, Sendable {
     public var arguments: [String: ArgumentJSON]
     /// Consumers on the queue, as the broker's statistics last saw them (refreshed every few seconds).
     public var consumers: Int?
+    /// Messages in the queue (ready and unacknowledged), as last counted.
+    public var messages: Int?
 
     enum CodingKeys: String, CodingKey {
-        case name, durable, exclusive, type, arguments, consumers
+        case name, durable, exclusive, type, arguments, consumers, messages
         case autoDelete = "auto_delete"
     }
 }

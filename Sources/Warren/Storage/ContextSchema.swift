@@ -44,6 +44,12 @@ struct ContextSchema: Sendable {
                 )
                 """),
             Migration(3, "inbox reply type", "ALTER TABLE warren_inbox ADD COLUMN reply_type text"),
+            // Who sent each handled message and in which conversation, for `warren trace`. No
+            // index: a trace is an operator's query over an inbox pruned by retention, and an
+            // index would cost every delivery a second write.
+            Migration(4, "inbox conversation", """
+                ALTER TABLE warren_inbox ADD COLUMN correlation_id text, ADD COLUMN causation_id text, ADD COLUMN sender text
+                """),
         ]
     }
 

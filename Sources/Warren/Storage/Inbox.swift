@@ -14,8 +14,12 @@ struct Inbox: Sendable {
     /// or replica waits on that key until the first commits, then fails the same way.
     func record(_ envelope: Envelope, queue: String, reply: (type: String, body: Data)?) -> PostgresQuery {
         PostgresQuery(
-            sql: "INSERT INTO \(schema.inbox) (message_id, type, queue, reply_type, reply) VALUES ($1, $2, $3, $4, $5)",
-            parameters: [envelope.messageId, envelope.type, queue, reply?.type, reply.map { String(decoding: $0.body, as: UTF8.self) }])
+            sql: """
+                INSERT INTO \(schema.inbox) (message_id, type, queue, reply_type, reply, correlation_id, causation_id, sender)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                """,
+            parameters: [envelope.messageId, envelope.type, queue, reply?.type, reply.map { String(decoding: $0.body, as: UTF8.self) },
+                         envelope.correlationId, envelope.causationId, envelope.appId])
     }
 
     enum Entry: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Warren
 import WarrenTesting
+import WarrenTrace
 @testable import BrokerAdmin
 @testable import CleaningSystem
 
@@ -68,9 +69,9 @@ actor CleaningFleet {
     // MARK: Commands, as the ingress sends them
 
     /// Sends `command` and waits for its outcome; a test fails when none comes.
-    nonisolated func send<Command: Warren.Message>(_ command: Command) async throws -> Outcome {
+    nonisolated func send<Command: Warren.Message>(_ command: Command, correlationId: String? = nil) async throws -> Outcome {
         let body = try JSONEncoder().encode(command)
-        guard let outcome = try await client.send(command: Command.type, body: body, wait: .seconds(30)) else {
+        guard let outcome = try await client.send(command: Command.type, body: body, correlationId: correlationId, wait: .seconds(30)) else {
             throw TestFailure("\(Command.type): no outcome within 30 s")
         }
         return outcome
@@ -89,6 +90,14 @@ actor CleaningFleet {
     }
 
     // MARK: Views, as a user reads them
+
+    /// `warren trace CORRELATION-ID` on this fleet's database and vhost.
+    nonisolated func trace(_ correlationId: String) async throws -> Conversation {
+        let system = try #require(harness.fleet.system(named: CleaningSystem.name))
+        let reader = ConversationReader(system: system, databaseURL: harness.databaseURL,
+                                        management: try ManagementAPI(url: LiveHarness.managementURL), vhost: harness.vhost)
+        return try await reader.read(correlationId: correlationId)
+    }
 
     nonisolated func dashboardStatus(of requestId: Int) async throws -> String? {
         try await harness.query("SELECT status FROM dashboard.dash_board_views WHERE request_id = \(requestId)", String.self).first

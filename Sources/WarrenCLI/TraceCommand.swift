@@ -1,0 +1,88 @@
+import ArgumentParser
+import BrokerAdmin
+import Foundation
+import RabbitMQ
+import Topology
+import WarrenTrace
+
+/// `warren trace CORRELATION-ID`: one conversation across a system, from what the fleet keeps.
+struct TraceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Show one conversation (a correlation id) across a system: every message handled, unsent, waiting or dead-lettered.",
+        discussion: """
+        The correlation id is the one the ingress returns in X-Correlation-Id (and `warren tail` \
+        prints). Reads every context's inbox and outbox in DATABASE_URL (the system's database) \
+        and, through RABBITMQ_MANAGEMENT_URL, the queues of AMQP_URL's vhost that nobody consumes \
+        and the dead-letter queues (peeked messages are put back). --format text (a timeline, \
+        then where the conversation stopped), mermaid (a sequence diagram) or html (one page). \
+        Exit status 0 when every message was handled, 3 when the conversation stopped somewhere, \
+        4 when nothing of it was found.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, mermaid, html
+    }
+
+    @Argument(help: "The conversation's correlation id.")
+    var correlationId: String
+
+    @Option(help: "The system (default: the only one in the topology).")
+    var system: String?
+
+    @Option(help: "text, mermaid or html.")
+    var format: Format = .text
+
+    @Option(help: "The topology directory (default: $TOPOLOGY_DIR, else topology).")
+    var topology: String?
+
+    @Option(help: "The system's database (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "amqp://user:password@host:port/vhost, for the vhost (default: $AMQP_URL).")
+    var url: String?
+
+    @Option(help: "The management API (default: $RABBITMQ_MANAGEMENT_URL, else the AMQP URL's host on 15672).")
+    var managementURL: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let databaseURL = databaseURL ?? environment["DATABASE_URL"] else {
+            throw ValidationError("give the system's database with --database-url postgres://user:password@host:5432/hotel (or set DATABASE_URL)")
+        }
+        let directory = topology ?? environment["TOPOLOGY_DIR"] ?? "topology"
+        let (fleet, diagnostics) = try TopologyDirectory(directory).check(system: system)
+        guard diagnostics.isEmpty else {
+            TopologyOptions.print(diagnostics)
+            throw ExitCode.failure
+        }
+        let namespace: Topology.System
+        do { namespace = try fleet.namespace(system) } catch { throw ValidationError(error.description) }
+
+        var management: ManagementAPI?
+        var vhost = "/"
+        if let amqp = url ?? environment["AMQP_URL"] {
+            let configuration = try Configuration(url: amqp)
+            vhost = configuration.virtualHost
+            management = try ManagementAPI(url: managementURL ?? ManagementAPI.defaultURL(for: configuration, environment: environment))
+        } else {
+            standardError("note: no AMQP_URL: queues and dead letters are not looked into")
+        }
+        let reader = ConversationReader(system: namespace, databaseURL: databaseURL, management: management, vhost: vhost)
+        let conversation: Conversation
+        do {
+            conversation = try await reader.read(correlationId: correlationId)
+        } catch {
+            standardError("error: \(error)")
+            throw ExitCode.failure
+        }
+        switch format {
+        case .text: print(conversation.timeline(), terminator: "")
+        case .mermaid: print(conversation.mermaid(), terminator: "")
+        case .html: print(conversation.html(), terminator: "")
+        }
+        if conversation.steps.isEmpty { throw ExitCode(4) }
+        if !conversation.stops.isEmpty { throw ExitCode(3) }
+    }
+}
