@@ -64,7 +64,7 @@ import Topology
             ("kiosk.kiosks", Kiosk.KioskRecord(id: 4, rentalId: 2, bookId: 1, memberId: 1, kioskNo: 1, bookStatus: "rented")),
             ("book.books", Book.BookRecord(id: 1, memberId: 1, rentalId: 2, bookStatus: "rented")),
             ("mypage.reservationLists", MyPage.ReservationListRecord(id: 2, memberId: 1, bookId: 1, reqState: "kioskrental",
-                                                                      kioskNo: 1, payStatus: "Paid")),
+                                                                      kioskNo: 1, payStatus: "Paid", kioskStatus: "rented")),
             ("mypage.mypages", MyPage.MyPageRecord(memberId: 1, reservedBookIds: [], rentedBookIds: [1], returnedBookIds: [],
                                                    cancelledBookIds: [])),
         ]

@@ -24,7 +24,20 @@ public enum MyPage {
             try await applyPayment(rentalId: cancelled.rentalId, memberId: cancelled.memberId, bookId: cancelled.bookId,
                                    status: cancelled.status, rank: PayRank.cancelled, on: handling.database)
         }
+        context.on(Kiosk.SelfRentaled.self) { rentaled, handling in
+            try await applyKiosk(rentalId: rentaled.rentalId, memberId: rentaled.memberId, bookId: rentaled.bookId,
+                                 status: rentaled.bookStatus, rank: KioskRank.rented, on: handling.database)
+        }
+        context.on(Kiosk.SelfReturned.self) { returned, handling in
+            try await applyKiosk(rentalId: returned.rentalId, memberId: returned.memberId, bookId: returned.bookId,
+                                 status: returned.bookStatus, rank: KioskRank.returned, on: handling.database)
+        }
         return context
+    }
+
+    /// A self return is the last word of a kiosk.
+    enum KioskRank {
+        static let rented = 1, returned = 2
     }
 
     /// A refund is the last word on a payment.
@@ -40,6 +53,7 @@ public enum MyPage {
         var reqState: String?
         var kioskNo: Int?
         var payStatus: String?
+        var kioskStatus: String?
     }
 
     /// A row of the `mypages` view (table `mypages`).
@@ -73,6 +87,18 @@ public enum MyPage {
             WHERE reservation_lists.pay_rank < EXCLUDED.pay_rank
             """, prepared: true)
         try await refreshPage(of: memberId, on: database)
+    }
+
+    /// What the kiosk recorded of a rental. The member's page does not change (the rental's own
+    /// events move the book between lists), so no turn is taken.
+    static func applyKiosk(rentalId: Int, memberId: Int, bookId: Int, status: String, rank: Int,
+                           on database: PostgresConnection) async throws {
+        try await database.execute("""
+            INSERT INTO reservation_lists (id, member_id, book_id, kiosk_status, kiosk_rank)
+            VALUES (\(rentalId), \(memberId), \(bookId), \(status), \(rank))
+            ON CONFLICT (id) DO UPDATE SET kiosk_status = EXCLUDED.kiosk_status, kiosk_rank = EXCLUDED.kiosk_rank
+            WHERE reservation_lists.kiosk_rank < EXCLUDED.kiosk_rank
+            """, prepared: true)
     }
 
     /// One member's events take turns until the transaction ends: the page is recomputed from

@@ -3,7 +3,8 @@ import Warren
 extension MyPage {
     static let migrations = [
         // One row per rental: its state from the rental event with the highest version, its
-        // payment from the payment event of the highest rank (a refund outranks the payment).
+        // payment from the payment event of the highest rank (a refund outranks the payment),
+        // the kiosk's record likewise (a self return outranks the self rental).
         Migration(1, "reservation lists", """
             CREATE TABLE reservation_lists (
                 id bigint PRIMARY KEY,
@@ -12,8 +13,10 @@ extension MyPage {
                 req_state text,
                 kiosk_no bigint,
                 pay_status text,
+                kiosk_status text,
                 version bigint NOT NULL DEFAULT 0,
-                pay_rank int NOT NULL DEFAULT 0
+                pay_rank int NOT NULL DEFAULT 0,
+                kiosk_rank int NOT NULL DEFAULT 0
             )
             """),
         Migration(2, "reservation lists by member", "CREATE INDEX reservation_lists_member ON reservation_lists (member_id)"),

@@ -49,7 +49,7 @@ extension LibraryScenarios {
                 try await fleet.eventually("the views end as if each event came once, in order") {
                     let books = try await fleet.rows("SELECT id, member_id, rental_id, book_status FROM book.books ORDER BY id")
                     let lists = try await fleet.rows("""
-                        SELECT id, member_id, book_id, req_state, kiosk_no, pay_status FROM mypage.reservation_lists ORDER BY id
+                        SELECT id, member_id, book_id, req_state, kiosk_no, pay_status, kiosk_status FROM mypage.reservation_lists ORDER BY id
                         """)
                     let pages = try await fleet.rows("""
                         SELECT member_id, reserved_book_ids, rented_book_ids, returned_book_ids, cancelled_book_ids
@@ -57,8 +57,8 @@ extension LibraryScenarios {
                         """)
                     let kiosks = try await fleet.rows("SELECT rental_id, kiosk_no, book_status FROM kiosk.kiosks")
                     return books == ["(5,2,103,reserved)", "(6,1,101,available)", "(7,1,102,rented)"]
-                        && lists == ["(100,1,5,return,,Paid)", "(101,1,6,cancel,,PaymentCancelled)", "(102,1,7,kioskrental,2,)",
-                                     "(103,2,5,reserve,,)"]
+                        && lists == ["(100,1,5,return,,Paid,)", "(101,1,6,cancel,,PaymentCancelled,)", "(102,1,7,kioskrental,2,,rented)",
+                                     "(103,2,5,reserve,,,)"]
                         && pages == [#"(1,{},{7},{5},{6})"#, #"(2,{5},{},{},{})"#]
                         && kiosks == ["(102,2,rented)"]
                 }

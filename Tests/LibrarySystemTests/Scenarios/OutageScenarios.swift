@@ -41,7 +41,7 @@ extension LibraryScenarios {
                         #expect(try await fleet.patch(id, move, kioskNo: move == "kioskrental" ? 3 : nil).result == .done, "\(move) of \(id)")
                     }
                 }
-                #expect(try await fleet.count("book.books") == 0, "the catalogue is stopped")
+                #expect(try await fleet.harness.messageCount("book.rental-events") == 9, "the catalogue's nine events wait in its queue")
 
                 try await fleet.start("book")
                 try await fleet.eventually("the catalogue catches up with every rental") {
