@@ -26,7 +26,7 @@ struct TailCommand: AsyncParsableCommand {
     @Argument(help: "An AMQP topic pattern on the message type.")
     var pattern = "#"
 
-    @Option(help: "Only this system's contexts.")
+    @Option(help: "The system whose vhost AMQP_URL names (default: the only one in the topology).")
     var system: String?
 
     @Option(help: "The topology directory (default: $TOPOLOGY_DIR, else topology).")
@@ -49,7 +49,10 @@ struct TailCommand: AsyncParsableCommand {
             TopologyOptions.print(diagnostics)
             throw ExitCode.failure
         }
-        let exchanges = fleet.exchanges.filter { $0.role == .events || $0.role == .commands }.map(\.name).sorted()
+        // One vhost: one system's exchanges (the only one, or --system).
+        let namespace: Fleet
+        do { namespace = try fleet.namespace(system).fleet } catch { throw ValidationError(error.description) }
+        let exchanges = namespace.exchanges.filter { $0.role == .events || $0.role == .commands }.map(\.name).sorted()
         guard !exchanges.isEmpty else {
             standardError("error: \(directory) declares no events or commands exchange\(system.map { " in system \($0)" } ?? "")")
             throw ExitCode.failure
