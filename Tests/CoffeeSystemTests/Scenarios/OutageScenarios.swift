@@ -11,7 +11,7 @@ extension CoffeeScenarios {
         @Test func withProductStoppedOrdersAre503UntilItIsBackThenTheyComplete() async throws {
             var breaker = CircuitBreaker.Settings()
             breaker.failureThreshold = 3
-            breaker.coolDown = .milliseconds(500)
+            breaker.coolDown = .seconds(3)  // long enough that the three fast refusals all meet the open circuit
             try await CoffeeFleet.with(running: ["product", "report"]) { fleet in
                 try await fleet.start("order", settings: Settings().with { $0.checkDeadline = .milliseconds(500) }, breaker: breaker)
                 let id = try await fleet.register(price: 3500)
