@@ -22,8 +22,7 @@ struct DeadOptions: ParsableArguments {
     @Argument(help: "The bounded context whose <context>.dead queue to read.")
     var context: String
 
-    @Option(help: "amqp://user:password@host:port/vhost (default: $AMQP_URL).")
-    var url: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "Look at no more than this many dead letters from the head of the queue.")
     var limit = 100
@@ -35,12 +34,8 @@ struct DeadOptions: ParsableArguments {
     /// Runs `body` on the context's dead letter queue over a fresh connection; prints failures
     /// as `error: ...` and exits 1.
     func withQueue<Value>(_ body: (DeadLetterQueue) async throws -> Value) async throws -> Value {
-        guard let url = url ?? ProcessInfo.processInfo.environment["AMQP_URL"] else {
-            throw ValidationError("give the broker with --url amqp://user:password@host:port/vhost (or set AMQP_URL)")
-        }
+        let configuration = try self.connection.broker(connectionName: "warren dead")
         do {
-            var configuration = try Configuration(url: url)
-            configuration.options.connectionName = "warren dead"
             let connection = try await Connection.connect(configuration)
             do {
                 let value = try await body(DeadLetterQueue(context: context, connection: connection))

@@ -25,14 +25,7 @@ struct SendCommand: AsyncParsableCommand {
     @Argument(help: "Fields: key=value or key:=json.")
     var fields: [String] = []
 
-    @Option(help: "amqp://user:password@host:port/vhost (default: $AMQP_URL).")
-    var url: String?
-
-    @Option(help: "The topology directory (default: $TOPOLOGY_DIR or ./topology).")
-    var topology: String?
-
-    @Option(help: "The system MESSAGE belongs to (default: the one system that declares it).")
-    var system: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "Milliseconds to wait for the reply or outcome (default: the endpoint's timeout, 5000 for a command).")
     var wait: Int?
@@ -44,19 +37,14 @@ struct SendCommand: AsyncParsableCommand {
     var correlationId: String?
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = url ?? environment["AMQP_URL"] else {
-            throw ValidationError("give the broker with --url amqp://user:password@host:port/vhost (or set AMQP_URL)")
-        }
-        let directory = topology ?? environment["TOPOLOGY_DIR"] ?? "topology"
-        let (everything, problems) = try TopologyDirectory(directory).check()
-        if !problems.isEmpty {
-            throw ValidationError("the topology under \(directory) has problems (run `warren topology check`)")
-        }
+        let environment = connection.environment
+        let configuration = try connection.broker(connectionName: "warren send")
+        let everything = try connection.fleet()
         let fleet: Fleet
         do {
+            // The system that declares MESSAGE, when --system does not say.
             let declaring = everything.systems(declaring: message)
-            fleet = try everything.namespace(system ?? (declaring.count == 1 ? declaring[0].name : nil)).fleet
+            fleet = try everything.namespace(connection.system ?? (declaring.count == 1 ? declaring[0].name : nil)).fleet
         } catch {
             throw ValidationError(error.description)
         }
@@ -76,8 +64,6 @@ struct SendCommand: AsyncParsableCommand {
             throw ValidationError("\(message): " + violations.map(\.description).joined(separator: "; "))
         }
 
-        var configuration = try Configuration(url: url)
-        configuration.options.connectionName = "warren send"
         var rpcConfiguration = RPCClient.Configuration(amqp: configuration)
         rpcConfiguration.breaker = try CircuitBreaker.Settings.fromEnvironment(environment)
         var logger = Logger(label: "warren.send")

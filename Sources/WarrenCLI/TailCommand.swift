@@ -26,40 +26,23 @@ struct TailCommand: AsyncParsableCommand {
     @Argument(help: "An AMQP topic pattern on the message type.")
     var pattern = "#"
 
-    @Option(help: "The system whose vhost AMQP_URL names (default: the only one in the topology).")
-    var system: String?
-
-    @Option(help: "The topology directory (default: $TOPOLOGY_DIR, else topology).")
-    var topology: String?
-
-    @Option(help: "amqp://user:password@host:port/vhost (default: $AMQP_URL).")
-    var url: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Flag(help: "Print whole bodies and ids.")
     var full = false
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = url ?? environment["AMQP_URL"] else {
-            throw ValidationError("give the broker with --url amqp://user:password@host:port/vhost (or set AMQP_URL)")
-        }
-        let directory = topology ?? environment["TOPOLOGY_DIR"] ?? "topology"
-        let (fleet, diagnostics) = try TopologyDirectory(directory).check(system: system)
-        guard diagnostics.isEmpty else {
-            TopologyOptions.print(diagnostics)
-            throw ExitCode.failure
-        }
         // One vhost: one system's exchanges (the only one, or --system).
-        let namespace: Fleet
-        do { namespace = try fleet.namespace(system).fleet } catch { throw ValidationError(error.description) }
+        let namespace = try connection.namespace().fleet
+        let directory = connection.topologyDirectory
+        let system = connection.system
         let exchanges = namespace.exchanges.filter { $0.role == .events || $0.role == .commands }.map(\.name).sorted()
         guard !exchanges.isEmpty else {
             standardError("error: \(directory) declares no events or commands exchange\(system.map { " in system \($0)" } ?? "")")
             throw ExitCode.failure
         }
+        let configuration = try connection.broker(connectionName: "warren tail")
         do {
-            var configuration = try Configuration(url: url)
-            configuration.options.connectionName = "warren tail"
             let connection = try await Connection.connect(configuration)
             let channel = try await connection.openChannel()
             let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true,

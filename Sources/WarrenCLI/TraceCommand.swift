@@ -28,44 +28,20 @@ struct TraceCommand: AsyncParsableCommand {
     @Argument(help: "The conversation's correlation id.")
     var correlationId: String
 
-    @Option(help: "The system (default: the only one in the topology).")
-    var system: String?
-
     @Option(help: "text, mermaid or html.")
     var format: Format = .text
 
-    @Option(help: "The topology directory (default: $TOPOLOGY_DIR, else topology).")
-    var topology: String?
-
-    @Option(help: "The system's database (default: $DATABASE_URL).")
-    var databaseURL: String?
-
-    @Option(help: "amqp://user:password@host:port/vhost, for the vhost (default: $AMQP_URL).")
-    var url: String?
-
-    @Option(help: "The management API (default: $RABBITMQ_MANAGEMENT_URL, else the AMQP URL's host on 15672).")
-    var managementURL: String?
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let databaseURL = databaseURL ?? environment["DATABASE_URL"] else {
-            throw ValidationError("give the system's database with --database-url postgres://user:password@host:5432/hotel (or set DATABASE_URL)")
-        }
-        let directory = topology ?? environment["TOPOLOGY_DIR"] ?? "topology"
-        let (fleet, diagnostics) = try TopologyDirectory(directory).check(system: system)
-        guard diagnostics.isEmpty else {
-            TopologyOptions.print(diagnostics)
-            throw ExitCode.failure
-        }
-        let namespace: Topology.System
-        do { namespace = try fleet.namespace(system) } catch { throw ValidationError(error.description) }
-
+        let databaseURL = try connection.database()
+        let namespace = try connection.namespace()
         var management: ManagementAPI?
         var vhost = "/"
-        if let amqp = url ?? environment["AMQP_URL"] {
-            let configuration = try Configuration(url: amqp)
-            vhost = configuration.virtualHost
-            management = try ManagementAPI(url: managementURL ?? ManagementAPI.defaultURL(for: configuration, environment: environment))
+        if connection.url != nil || connection.environment["AMQP_URL"] != nil {
+            let broker = try connection.broker(connectionName: "warren trace")
+            vhost = broker.virtualHost
+            management = try connection.management(for: broker)
         } else {
             standardError("note: no AMQP_URL: queues and dead letters are not looked into")
         }
