@@ -23,8 +23,9 @@ Invariants:
   no other rental has one; a self rental the kiosk accepted for a rental that did not move is
   voided; at most one accepted attempt per rental;
 - book: every book with a rental has a row showing one of its rentals, in that rental's state;
-- mypage: reservationLists has each rental's state, kiosk and payment status (and only voided
-  payments besides); each member's page lists exactly the books of their rentals by state.
+- mypage: reservationLists has each rental's state, kiosk, payment status and what the kiosk
+  recorded (kioskStatus, when the build has it), and only voided payments besides; each member's
+  page lists exactly the books of their rentals by state.
 """
 
 import json
@@ -177,8 +178,12 @@ class Library(System):
         kiosks = {int(r["rental_id"]): r for r in q(
             f"SELECT rental_id, book_id, member_id, kiosk_no, book_status FROM {quoted('kiosk')}.kiosks")}
         books = {int(r["id"]): r for r in q(f"SELECT id, member_id, rental_id, book_status FROM {quoted('book')}.books")}
+        columns = {r["column_name"] for r in q("SELECT column_name FROM information_schema.columns "
+                                               "WHERE table_schema = 'mypage' AND table_name = 'reservation_lists'")}
+        kiosk_status = "kiosk_status" if "kiosk_status" in columns else "NULL AS kiosk_status"
         lists = {int(r["id"]): r for r in q(
-            f"SELECT id, member_id, book_id, req_state, kiosk_no, pay_status FROM {quoted('mypage')}.reservation_lists")}
+            f"SELECT id, member_id, book_id, req_state, kiosk_no, pay_status, {kiosk_status} "
+            f"FROM {quoted('mypage')}.reservation_lists")}
         pages = {int(r["member_id"]): r for r in q(
             f"SELECT member_id, reserved_book_ids, rented_book_ids, returned_book_ids, cancelled_book_ids FROM {quoted('mypage')}.mypages")}
         return {
@@ -187,7 +192,8 @@ class Library(System):
             "moves": self.check_moves(results, rentals),
             "kiosk": self.check_kiosk(rentals, attempts, kiosks),
             "book": self.check_book(rentals, books),
-            "mypage": self.check_mypage(rentals, payments, lists, pages),
+            "mypage": self.check_mypage(rentals, payments, lists, pages,
+                                        kiosks if "kiosk_status" in columns else None),
         }
 
     def check_reservations(self, results, rentals, payment_rows):
@@ -301,7 +307,9 @@ class Library(System):
             violations.append(f"book {book}: a row, but no rental has this book")
         return violations
 
-    def check_mypage(self, rentals, payments, lists, pages):
+    def check_mypage(self, rentals, payments, lists, pages, kiosks=None):
+        """`kiosks`: the kiosk's rows, when reservationLists shows what the kiosk recorded
+        (kioskStatus, from SelfRentaled/SelfReturned)."""
         violations = []
         for identifier, row in rentals.items():
             entry = lists.get(identifier)
@@ -316,6 +324,9 @@ class Library(System):
                                   f"{row['member_id']}, {row['book_id']}, {want_pay}")
             elif row["req_state"] in KIOSK_STATUS and entry["kiosk_no"] != row["kiosk_no"]:
                 violations.append(f"reservationLists {identifier}: kiosk {entry['kiosk_no']}, rental says {row['kiosk_no']}")
+            elif kiosks is not None and entry["kiosk_status"] != (kiosks.get(identifier) or {}).get("book_status"):
+                violations.append(f"reservationLists {identifier}: kioskStatus {entry['kiosk_status']}, the kiosk recorded "
+                                  f"{(kiosks.get(identifier) or {}).get('book_status')} (rental {row['req_state']})")
         for identifier in set(lists) - set(rentals):
             entry, payment = lists[identifier], payments.get(identifier)
             if entry["req_state"] is not None or payment is None or entry["pay_status"] != payment["status"]:
