@@ -86,10 +86,30 @@ class Campaign:
                 if content_type:
                     headers["Content-Type"] = content_type
                 self.sent[f"http:{kind}"] += 1
-                try:
-                    status, _, _ = client.request(method, path, body, headers)
-                except Exception as error:
-                    status = f"no answer ({type(error).__name__})"
+                # A refusal that only the worker can give (an unknown id, a value its handler
+                # refuses) is rightly a 503 while the faults hold the broker or the worker down:
+                # asked again for up to a minute, as a client would, until it is refused.
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        status, answer_headers, _ = client.request(method, path, body, headers)
+                    except Exception as error:
+                        status, answer_headers = f"no answer ({type(error).__name__})", {}
+                    if status != 503 or time.monotonic() > deadline:
+                        break
+                    self.http_outcomes[(kind, "503, asked again")] += 1
+                    time.sleep(2)
+                # Not handled within the ingress's wait (a worker behind its backlog): the
+                # outcome is polled at Location, as the 202 says, for up to a minute.
+                location = answer_headers.get("Location") or answer_headers.get("location")
+                if status == 202 and location:
+                    self.http_outcomes[(kind, "202, polled")] += 1
+                while status == 202 and location and time.monotonic() < deadline + 60:
+                    time.sleep(0.5)
+                    try:
+                        status, _, _ = client.request("GET", location, None, {"X-Correlation-Id": identifier})
+                    except Exception as error:
+                        status = f"no answer ({type(error).__name__})"
                 self.http_outcomes[(kind, status)] += 1
                 if not (isinstance(status, int) and 400 <= status < 500):
                     self.problems.append(f"HTTP {kind}: answered {status}, expected a 4xx")
@@ -119,53 +139,95 @@ class Campaign:
             ("huge-body", huge, lambda i: props(i)),
         ]
 
-    def run_amqp(self):
-        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_url))
-        channel = connection.channel()
-        channel.confirm_delivery()
-        for queue, types in sorted(self.queues.items()):
-            for kind, body, make in self.amqp_cases(queue, types):
-                identifier = self.next_id(f"amqp-{kind}")
-                channel.basic_publish("", queue, body, make(identifier), mandatory=True)
-                self.sent[f"amqp:{kind}"] += 1
-            bare = f"{BAD_PREFIX}amqp-bare-{queue} not json".encode()
-            self.bare_bodies[bare.decode()] = "amqp-bare"
-            channel.basic_publish("", queue, bare, pika.BasicProperties(), mandatory=True)
-            self.sent["amqp:bare"] += 1
-        connection.close()
-
-    def run_redelivered_poison(self):
-        """For each worker: hold it down, publish a poison message onto its first queue, take it
-        without acking and close the channel (the broker puts it back, `redelivered`), release
-        the worker, which must dead-letter it, not loop on it."""
-        by_context = {}
-        for queue, types in sorted(self.queues.items()):
-            by_context.setdefault(queue.split(".")[0], (queue, types))
-        for context, (queue, types) in sorted(by_context.items()):
-            self.fleet.hold(context)
+    def connect(self, within=120):
+        """A confirming channel, waiting out a broker the faults are restarting."""
+        deadline = time.monotonic() + within
+        while True:
             try:
                 connection = pika.BlockingConnection(pika.URLParameters(self.amqp_url))
                 channel = connection.channel()
                 channel.confirm_delivery()
-                identifier = self.next_id("amqp-redelivered-poison")
-                channel.basic_publish("", queue, POISON, pika.BasicProperties(
-                    message_id=identifier, correlation_id=identifier, type=types[0], content_type="application/json",
-                    delivery_mode=2), mandatory=True)
-                # A consumer, not basic.get: single-active-consumer quorum queues refuse basic.get.
-                # What stands before the poison stays unacked and goes back with it.
-                taken = []
-                channel.basic_qos(prefetch_count=5000)
-                channel.basic_consume(queue, lambda ch, method, props, body: taken.append(body == POISON), auto_ack=False)
-                deadline = time.monotonic() + 5
-                while not any(taken) and time.monotonic() < deadline:
-                    connection.process_data_events(time_limit=0.1)
-                channel.close()          # nothing acked: all back to the queue, redelivered
+                return connection, channel
+            except pika.exceptions.AMQPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+
+    @staticmethod
+    def close(connection):
+        try:
+            if connection is not None and connection.is_open:
                 connection.close()
-                self.sent["amqp:redelivered-poison"] += 1
-                if not any(taken):
-                    self.problems.append(f"redelivered poison: could not take it back from {queue}")
-            finally:
-                self.fleet.release(context)
+        except Exception:
+            pass
+
+    def run_amqp(self):
+        """Every case onto every consumed queue. A broker restarted by the faults meanwhile is
+        waited out and the case sent again under a new id (the first may have arrived: each id
+        is known, so whatever dead-letters is explained)."""
+        items = []
+        for queue, types in sorted(self.queues.items()):
+            for kind, body, make in self.amqp_cases(queue, types):
+                items.append((queue, kind, body, make))
+            items.append((queue, "bare", f"{BAD_PREFIX}amqp-bare-{queue} not json".encode(), None))
+        connection, channel = self.connect()
+        for queue, kind, body, make in items:
+            for attempt in range(5):
+                try:
+                    if make is None:
+                        self.bare_bodies[body.decode()] = "amqp-bare"
+                        channel.basic_publish("", queue, body, pika.BasicProperties(), mandatory=True)
+                    else:
+                        channel.basic_publish("", queue, body, make(self.next_id(f"amqp-{kind}")), mandatory=True)
+                    self.sent[f"amqp:{kind}"] += 1
+                    break
+                except pika.exceptions.AMQPError as error:
+                    self.log(f"bad input: {queue} {kind}: {type(error).__name__}; again after reconnecting")
+                    self.close(connection)
+                    connection, channel = self.connect()
+            else:
+                self.problems.append(f"bad input: could not send {kind} to {queue} in 5 tries")
+        self.close(connection)
+
+    def run_redelivered_poison(self):
+        """For each worker: hold it down, publish a poison message onto its first queue, take it
+        without acking and close the channel (the broker puts it back, `redelivered`), release
+        the worker, which must dead-letter it, not loop on it. A broker restarted by the faults
+        meanwhile is waited out and the context's poison sent again (3 tries)."""
+        by_context = {}
+        for queue, types in sorted(self.queues.items()):
+            by_context.setdefault(queue.split(".")[0], (queue, types))
+        for context, (queue, types) in sorted(by_context.items()):
+            for attempt in range(3):
+                connection = None
+                self.fleet.hold(context)
+                try:
+                    connection, channel = self.connect()
+                    identifier = self.next_id("amqp-redelivered-poison")
+                    channel.basic_publish("", queue, POISON, pika.BasicProperties(
+                        message_id=identifier, correlation_id=identifier, type=types[0], content_type="application/json",
+                        delivery_mode=2), mandatory=True)
+                    # A consumer, not basic.get: single-active-consumer quorum queues refuse basic.get.
+                    # What stands before the poison stays unacked and goes back with it.
+                    taken = []
+                    channel.basic_qos(prefetch_count=5000)
+                    channel.basic_consume(queue, lambda ch, method, props, body: taken.append(body == POISON), auto_ack=False)
+                    deadline = time.monotonic() + 5
+                    while not any(taken) and time.monotonic() < deadline:
+                        connection.process_data_events(time_limit=0.1)
+                    channel.close()          # nothing acked: all back to the queue, redelivered
+                    connection.close()
+                    self.sent["amqp:redelivered-poison"] += 1
+                    if not any(taken):
+                        self.problems.append(f"redelivered poison: could not take it back from {queue}")
+                    break
+                except pika.exceptions.AMQPError as error:
+                    self.log(f"redelivered poison on {queue}: {type(error).__name__}; again after reconnecting")
+                    self.close(connection)
+                finally:
+                    self.fleet.release(context)
+            else:
+                self.problems.append(f"redelivered poison: could not send it to {queue} in 3 tries (the broker kept failing)")
 
     # -- where it ended ------------------------------------------------------------------
 

@@ -157,10 +157,13 @@ def main():
     if not args.no_bad_input:
         time.sleep(min(10.0, 0.1 * args.duration))
         log("bad-input campaign")
-        if args.via == "http":
-            campaign.run_http()
-        campaign.run_amqp()
-        campaign.run_redelivered_poison()
+        try:
+            if args.via == "http":
+                campaign.run_http()
+            campaign.run_amqp()
+            campaign.run_redelivered_poison()
+        except Exception as error:   # reported with the rest, never a run without its report
+            problems.append(f"the bad-input campaign stopped: {type(error).__name__}: {error}")
         problems += campaign.problems
         not_serving = fleet.wait_ready(contexts, timeout=30)
         if not_serving:
