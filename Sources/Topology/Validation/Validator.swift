@@ -140,6 +140,16 @@ private struct Check {
     // MARK: Per context
 
     mutating func messages(of context: Context) {
+        // Events are published mandatory, so one that no queue takes comes back unroutable and
+        // its outbox row is retried for ever (the coffee system's first run did exactly that).
+        let consumed = Set(fleet.queues.flatMap { $0.consumes.map(\.type) })
+        // Not while a file did not parse or a consumed type is unknown: the event may be what a
+        // broken reference meant, and that problem is the one to read.
+        let cascades = fleet.systems.contains { !$0.unreadable.isEmpty } || !consumed.isSubset(of: Set(allTypes))
+        for message in context.events where !cascades && !consumed.contains(message.type) {
+            report(message.location, "event `\(message.type)` is consumed by no queue: published mandatory, it would come back unroutable and be retried for ever",
+                   fix: "consume it in a context that needs it (a `consumes:` entry), or remove the event")
+        }
         for message in context.events where message.exchange != context.eventsExchange {
             guard let owner = Naming.owner(of: message.exchange), owner == context.name else {
                 let owner = Naming.owner(of: message.exchange) ?? "nobody"
