@@ -9,7 +9,8 @@ import WarrenTesting
     static let topology = TopologyConformanceTests.topology
 
     /// Member 1 rents book 5 and returns it, reserves book 6 and cancels (refunded), rents book 7
-    /// at kiosk 2 (the kiosk records it); member 2 reserves book 5 afterwards.
+    /// at kiosk 2 (the kiosk records it); member 2 reserves book 5 afterwards, and a payment of
+    /// theirs is voided after a timeout.
     static let history: [any Warren.Message] = [
         Rental.Reserved(rentalId: 100, memberId: 1, bookId: 5, version: 1),
         Payment.Paid(paymentId: 1, rentalId: 100, memberId: 1, bookId: 5),
@@ -23,6 +24,9 @@ import WarrenTesting
         Rental.KioskRentaled(rentalId: 102, memberId: 1, bookId: 7, kioskNumber: 2, version: 7),
         Kiosk.SelfRentaled(kioskId: 1, rentalId: 102, memberId: 1, bookId: 7, kioskNo: 2),
         Rental.Reserved(rentalId: 103, memberId: 2, bookId: 5, version: 8),
+        // A payment whose caller gave up waiting, voided: no rental, so no reservation listed.
+        Payment.Paid(paymentId: 3, rentalId: 104, memberId: 2, bookId: 8),
+        Payment.PaymentCancelled(paymentId: 3, rentalId: 104, memberId: 2, bookId: 8),
     ]
 
     static func views(after messages: [any Warren.Message]) async throws -> [String] {

@@ -50,7 +50,7 @@ public enum MyPage {
         var id: Int
         var memberId: Int
         var bookId: Int
-        var reqState: String?
+        var reqState: String
         var kioskNo: Int?
         var payStatus: String?
         var kioskStatus: String?
@@ -68,36 +68,49 @@ public enum MyPage {
     static func applyRental(_ event: some Rental.Event, on database: PostgresConnection) async throws {
         try await lockMember(event.memberId, on: database)
         try await database.execute("""
-            INSERT INTO reservation_lists (id, member_id, book_id, req_state, kiosk_no, version)
+            INSERT INTO rental_facts (id, member_id, book_id, req_state, kiosk_no, version)
             VALUES (\(event.rentalId), \(event.memberId), \(event.bookId), \(event.reqState), \(event.kioskNo), \(event.version))
             ON CONFLICT (id) DO UPDATE SET req_state = EXCLUDED.req_state,
-                kiosk_no = COALESCE(EXCLUDED.kiosk_no, reservation_lists.kiosk_no), version = EXCLUDED.version
-            WHERE reservation_lists.version < EXCLUDED.version
+                kiosk_no = COALESCE(EXCLUDED.kiosk_no, rental_facts.kiosk_no), version = EXCLUDED.version
+            WHERE rental_facts.version < EXCLUDED.version
             """, prepared: true)
+        try await refreshList(of: event.rentalId, on: database)
         try await refreshPage(of: event.memberId, on: database)
     }
 
     static func applyPayment(rentalId: Int, memberId: Int, bookId: Int, status: String, rank: Int,
                              on database: PostgresConnection) async throws {
-        try await lockMember(memberId, on: database)
         try await database.execute("""
-            INSERT INTO reservation_lists (id, member_id, book_id, pay_status, pay_rank)
+            INSERT INTO rental_facts (id, member_id, book_id, pay_status, pay_rank)
             VALUES (\(rentalId), \(memberId), \(bookId), \(status), \(rank))
             ON CONFLICT (id) DO UPDATE SET pay_status = EXCLUDED.pay_status, pay_rank = EXCLUDED.pay_rank
-            WHERE reservation_lists.pay_rank < EXCLUDED.pay_rank
+            WHERE rental_facts.pay_rank < EXCLUDED.pay_rank
             """, prepared: true)
-        try await refreshPage(of: memberId, on: database)
+        try await refreshList(of: rentalId, on: database)
     }
 
-    /// What the kiosk recorded of a rental. The member's page does not change (the rental's own
-    /// events move the book between lists), so no turn is taken.
+    /// What the kiosk recorded of a rental. The member's page does not change (only the rental's
+    /// own events move a book between lists), so no turn is taken; so for a payment.
     static func applyKiosk(rentalId: Int, memberId: Int, bookId: Int, status: String, rank: Int,
                            on database: PostgresConnection) async throws {
         try await database.execute("""
-            INSERT INTO reservation_lists (id, member_id, book_id, kiosk_status, kiosk_rank)
+            INSERT INTO rental_facts (id, member_id, book_id, kiosk_status, kiosk_rank)
             VALUES (\(rentalId), \(memberId), \(bookId), \(status), \(rank))
             ON CONFLICT (id) DO UPDATE SET kiosk_status = EXCLUDED.kiosk_status, kiosk_rank = EXCLUDED.kiosk_rank
-            WHERE reservation_lists.kiosk_rank < EXCLUDED.kiosk_rank
+            WHERE rental_facts.kiosk_rank < EXCLUDED.kiosk_rank
+            """, prepared: true)
+        try await refreshList(of: rentalId, on: database)
+    }
+
+    /// Rewrites a rental's row of `reservationLists` from its facts, once the rental is known.
+    /// The facts' row lock (taken by the upsert before) orders the rewrites of one rental.
+    private static func refreshList(of rentalId: Int, on database: PostgresConnection) async throws {
+        try await database.execute("""
+            INSERT INTO reservation_lists (id, member_id, book_id, req_state, kiosk_no, pay_status, kiosk_status)
+            SELECT id, member_id, book_id, req_state, kiosk_no, pay_status, kiosk_status
+            FROM rental_facts WHERE id = \(rentalId) AND req_state IS NOT NULL
+            ON CONFLICT (id) DO UPDATE SET req_state = EXCLUDED.req_state, kiosk_no = EXCLUDED.kiosk_no,
+                pay_status = EXCLUDED.pay_status, kiosk_status = EXCLUDED.kiosk_status
             """, prepared: true)
     }
 
@@ -117,7 +130,7 @@ public enum MyPage {
             INSERT INTO mypages (member_id, reserved_book_ids, rented_book_ids, returned_book_ids, cancelled_book_ids)
             SELECT \(memberId), \(unescaped: books("'reserve'")), \(unescaped: books("'rental', 'kioskrental'")),
                    \(unescaped: books("'return', 'kioskreturn'")), \(unescaped: books("'cancel'"))
-            FROM reservation_lists WHERE member_id = \(memberId)
+            FROM rental_facts WHERE member_id = \(memberId)
             ON CONFLICT (member_id) DO UPDATE SET reserved_book_ids = EXCLUDED.reserved_book_ids,
                 rented_book_ids = EXCLUDED.rented_book_ids, returned_book_ids = EXCLUDED.returned_book_ids,
                 cancelled_book_ids = EXCLUDED.cancelled_book_ids
