@@ -1,3 +1,5 @@
+import Warren
+
 /// A card number as the system may keep it: the last four digits and a keyed hash, never the
 /// digits themselves. Its descriptions show the masked form only, so it cannot leak into logs.
 ///
@@ -25,7 +27,7 @@ struct CardNumber: Sendable, Hashable, CustomStringConvertible, CustomDebugStrin
         }
         last4 = String(digits.suffix(4))
         digitCount = digits.count
-        hash = SHA256.hex(SHA256.authenticationCode(Array(digits.utf8), key: key))
+        hash = KeyedHash.hex(of: Array(digits.utf8), key: key)
     }
 
     /// `****5003`: one star per hidden digit, as the original service's clients expect a string.
