@@ -19,6 +19,12 @@ extension Rental {
 
     // MARK: Reservations
 
+    /// The id of the rental a `Reserve` creates: the same for every delivery of it (`StableId`).
+    static func rentalId(messageId: String) -> Int { StableId.from(messageId: messageId) }
+
+    /// The id of one kiosk rental attempt (`kiosk.SelfRental`'s `requestId`), likewise.
+    static func attemptId(messageId: String) -> Int { StableId.from(messageId: messageId) }
+
     /// Payment's answer to a reservation, obtained before the delivery's transaction opens.
     struct PaymentAnswer: Sendable {
         enum Verdict: Sendable {
@@ -31,7 +37,7 @@ extension Rental {
     }
 
     static func askPayment(_ request: Reserve, deadline: Duration?, _ calls: Calls) async -> PaymentAnswer {
-        let rentalId = StableId.from(messageId: calls.envelope.messageId)
+        let rentalId = rentalId(messageId: calls.envelope.messageId)
         let payment = Payment.Pay(rentalId: rentalId, memberId: request.memberId, bookId: request.bookId)
         switch await calls.result(of: payment, deadline: deadline) {
         case .success(let reply) where reply.paid:

@@ -17,7 +17,7 @@ extension Rental {
     /// the transaction, and a self rental the rental does not take is voided there.
     static func askKiosk(_ change: ChangeRental, deadline: Duration?, _ calls: Calls) async -> KioskAnswer? {
         guard RentalState(requested: change.reqState) == .kioskrental, let kioskNo = change.kioskNo, kioskNo > 0 else { return nil }
-        let requestId = StableId.from(messageId: calls.envelope.messageId)
+        let requestId = attemptId(messageId: calls.envelope.messageId)
         let request = Kiosk.SelfRental(requestId: requestId, rentalId: change.id, kioskNo: kioskNo)
         switch await calls.result(of: request, deadline: deadline) {
         case .success(let reply) where reply.rented:

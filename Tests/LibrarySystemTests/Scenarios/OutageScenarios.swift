@@ -30,6 +30,36 @@ extension LibraryScenarios {
             }
         }
 
+        @Test func aSlowPaymentOpensTheCircuitNothingIsHalfStoredAndLatePaymentsAreRefunded() async throws {
+            var breaker = CircuitBreaker.Settings()
+            breaker.failureThreshold = 3
+            breaker.coolDown = .milliseconds(500)
+            try await LibraryFleet.with(running: ["kiosk", "book", "mypage"]) { fleet in
+                try await fleet.start("payment", settings: Settings().with { $0.paymentLatency = 500...500 })
+                try await fleet.start("rental", settings: Settings().with { $0.paymentDeadline = .milliseconds(200) }, breaker: breaker)
+
+                // http POST :8080/rentals memberId=1 bookId=1, from 20 clients at once: 503, some at once.
+                let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
+                    for book in 1...20 { group.addTask { try await fleet.reserve(member: 7, book: book) } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(outcomes.allSatisfy { $0.refusalKind == .unavailable }, "\(outcomes.filter { $0.refusalKind != .unavailable })")
+                #expect(outcomes.contains { $0.refusal?.reason.contains("circuit open") == true }, "the circuit opened")
+                #expect(try await fleet.count("rental.rentals") == 0, "nothing half-stored")
+
+                // Payment fast again: the circuit closes; every payment that came too late is refunded.
+                try await fleet.stop("payment")
+                try await fleet.start("payment")
+                try await fleet.eventually("reservations are created again") { try await fleet.reserve(member: 7, book: 1).result == .created }
+                try await fleet.eventually("only stored rentals stay paid") {
+                    let paid = try await fleet.count("payment.payments WHERE status = 'Paid'")
+                    return try await paid == fleet.count("rental.rentals")
+                }
+                #expect(try await fleet.count("mypage.reservation_lists WHERE member_id = 7") == fleet.count("rental.rentals"),
+                        "a refunded payment without a rental is no reservation")
+            }
+        }
+
         @Test func withTheBookCatalogueStoppedEverythingIsAcceptedAndItCatchesUp() async throws {
             try await LibraryFleet.with(running: ["payment", "kiosk", "rental", "mypage"]) { fleet in
                 let returned = try await fleet.reserve(member: 5, book: 31).createdId()
