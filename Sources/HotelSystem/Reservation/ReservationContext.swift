@@ -11,6 +11,12 @@ extension Reservation {
         context.on(Order.OrderCanceled.self) { canceled, handling in
             try await cancel(orderId: canceled.orderId, handling)
         }
+        // A refund follows a cancelled booking, but also a void: order gave up waiting for a
+        // payment that was then made, so no booking exists to cancel, and only the refund says
+        // that the approval's reservation must go.
+        context.on(Payment.PaymentCanceled.self) { refunded, handling in
+            try await cancel(orderId: refunded.orderId, handling)
+        }
         return context
     }
 
