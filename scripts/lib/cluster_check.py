@@ -50,7 +50,7 @@ class Management:
 
 class Fleet:
     """`warren up cleaning --no-servers` on a vhost and database of its own."""
-    def __init__(self, warren, amqp_base, management, database_url, label):
+    def __init__(self, warren, amqp_base, management, database_url, label, system="cleaning", extra_env=None):
         self.run = uuid.uuid4().hex[:8]
         self.vhost, self.database = f"cluster-{label}-{self.run}", f"cluster_{label}_{self.run}"
         self.management, self.database_url = management, database_url
@@ -66,8 +66,9 @@ class Fleet:
                    RABBITMQ_MANAGEMENT_URL="http://guest:guest@" + management.bases[0].split("//")[1],
                    CLEANING_CAPACITY_PER_DAY="10000", PAYMETHOD_HASH_KEY="check-cluster-key-0123456789abcdef",
                    LOG_LEVEL="info", INGRESS_HOST="127.0.0.1")
+        env.update(extra_env or {})
         env.pop("READ_DATABASE_URL", None)
-        self.process = subprocess.Popen([warren, "up", "cleaning", "--no-servers", "--ingress-port", str(self.port), "--health-port", "0"],
+        self.process = subprocess.Popen([warren, "up", system, "--no-servers", "--ingress-port", str(self.port), "--health-port", "0"],
                                         stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
     def url(self, db):
@@ -80,12 +81,12 @@ class Fleet:
             time.sleep(1)
         raise RuntimeError(f"psql failed: {done.stderr.strip()}")
 
-    def wait_ready(self, seconds=120):
+    def wait_ready(self, seconds=120, workers=6):
         deadline = time.time() + seconds
         while time.time() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
-                    if r.status == 200 and open(self.log_path).read().count('msg="worker ready"') >= 6: return True
+                    if r.status == 200 and open(self.log_path).read().count('msg="worker ready"') >= workers: return True
             except Exception: pass
             time.sleep(0.5)
         log(open(self.log_path).read()[-3000:])
