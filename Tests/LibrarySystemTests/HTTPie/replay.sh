@@ -1,7 +1,7 @@
 # The library system's original HTTPie commands, replayed by scripts/check-httpie against
 # `warren up library` (sourced: http, expect_status, expect_field, until_field, has_row, field,
 # fail, say, $PORT, $FLEET_PID and $FLEET_DATABASE_URL come from there). Rental ids are stable
-# hashes of the request's message id (see Sources/LibrarySystem/System/StableId.swift), so the
+# hashes of the request's message id (the runtime's StableId, Sources/Warren/Messages/StableId.swift), so the
 # original's `/rentals/1` and `/rentals/2` are written `/rentals/$ID` with the id the POST gave.
 #
 #   1. POST /rentals memberId=1 bookId=1          -> 201 reserve, paid first; GET /rentals,
