@@ -81,6 +81,15 @@ import WarrenTesting
             // Cancelled before its payment's event arrived: no reservation at all.
             _ = try await harness.handle(Order.OrderCanceled(orderId: 21, name: "A", cardNo: "**1", paid: true, reason: Order.Cause.hotel))
             #expect(try await harness.handle(Payment.PaymentApproved(paymentId: 2, orderId: 21, cardNo: "**1")).emitted.isEmpty)
+
+            // A payment voided after order gave up waiting: no booking, so no OrderCanceled; the
+            // refund alone deletes the reservation its approval made (bench/chaos's finding).
+            let late = try await harness.handle(Payment.PaymentApproved(paymentId: 3, orderId: 22, cardNo: "**1"))
+            let lateReservation = try late.emitted(Reservation.ReservationCompleted.self).map(\.reservationId)
+            #expect(lateReservation.count == 1)
+            let voided = Payment.PaymentCanceled(paymentId: 3, orderId: 22, cancellationId: 1, cardNo: "**1")
+            #expect(try await harness.handle(voided).emitted(Reservation.ReservationCanceled.self).map(\.reservationId) == lateReservation)
+            #expect(try await harness.query("SELECT count(*)::bigint FROM reservations WHERE order_id = 22", Int.self) == [0])
         }
     }
 
