@@ -37,19 +37,5 @@ extension Customer {
                 UNIQUE (order_id, event)
             )
             """),
-        // A booking is shown once its name is known (`Ordered` or `OrderCanceled` seen): the
-        // events of a payment voided after order gave up waiting (approved, reserved, deleted,
-        // refunded) are kept, but they are no customer's booking and show on no page. The
-        // tables keep every fact; the views the ingress reads are these filters of them.
-        Migration(4, "booking pages behind mypages", "ALTER TABLE mypages RENAME TO booking_pages"),
-        Migration(5, "mypages shows named bookings", """
-            CREATE VIEW mypages AS SELECT id, order_id, name, reservation_id, cancellation_id, status, rank
-            FROM booking_pages WHERE name IS NOT NULL
-            """),
-        Migration(6, "booking hotel views behind hotel views", "ALTER TABLE hotel_views RENAME TO booking_hotel_views"),
-        Migration(7, "hotel views shows named bookings", """
-            CREATE VIEW hotel_views AS SELECT id, order_id, name, reservation_id, confirmation_id, status, rank
-            FROM booking_hotel_views WHERE name IS NOT NULL
-            """),
     ]
 }
