@@ -37,9 +37,14 @@ public struct ConversationReader: Sendable {
             throw error
         }
         await database.close()
-        if let management { steps += try await deadLetters(correlationId: correlationId, management) }
+        // The broker's queues, read once for both looks below.
+        var live: [String: ManagementQueue] = [:]
+        if let management {
+            live = Dictionary(try await management.queues(vhost: vhost).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            steps += try await deadLetters(correlationId: correlationId, management, live: live)
+        }
         // A message handled by one consumer shows what each other consumer of its type lacks.
-        steps += try await missing(in: steps, management)
+        steps += missing(in: steps, live: live)
         steps.sort { ($0.time, $0.kind.rawValue, $0.type) < ($1.time, $1.kind.rawValue, $1.type) }
         return Conversation(correlationId: correlationId, system: system.name, steps: steps)
     }
@@ -77,11 +82,10 @@ public struct ConversationReader: Sendable {
 
     /// Dead letters of the conversation, peeked from each context's dead-letter queue (classic,
     /// no delivery limit, so a peek that puts a message back costs it nothing).
-    private func deadLetters(correlationId: String, _ api: ManagementAPI) async throws -> [Conversation.Step] {
+    private func deadLetters(correlationId: String, _ api: ManagementAPI, live: [String: ManagementQueue]) async throws -> [Conversation.Step] {
         var steps: [Conversation.Step] = []
-        let live = Set(try await api.queues(vhost: vhost).map(\.name))
         for context in system.contexts {
-            for queue in context.queues where queue.role == .deadLetter && live.contains(queue.name) {
+            for queue in context.queues where queue.role == .deadLetter && live[queue.name] != nil {
                 for message in try await api.peek(queue: queue.name, vhost: vhost, count: peekLimit) where message.correlationId == correlationId {
                     let reason = [message.headers["x-death-reason"], message.headers["x-death-message"]].compactMap { $0 as? String }.joined(separator: ": ")
                     steps.append(Conversation.Step(
@@ -99,12 +103,8 @@ public struct ConversationReader: Sendable {
     /// dead-lettered): the topology says who should have, the inboxes say who did. Consumer
     /// queues are not peeked: on a quorum queue a message put back counts toward its delivery
     /// limit, and one with a single active consumer cannot be read without consuming it.
-    private func missing(in steps: [Conversation.Step], _ api: ManagementAPI?) async throws -> [Conversation.Step] {
+    private func missing(in steps: [Conversation.Step], live: [String: ManagementQueue]) -> [Conversation.Step] {
         var seen = Set(steps.map { "\($0.context) \($0.messageId)" })
-        var live: [String: ManagementQueue] = [:]
-        if let api {
-            live = Dictionary(try await api.queues(vhost: vhost).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        }
         var found: [Conversation.Step] = []
         let handled = steps.filter { $0.kind == .handled && $0.sender != nil }
         for step in Self.firstOfEachMessage(handled) {

@@ -159,6 +159,12 @@ def cluster(*args):
 CONTEXTS = ["payment", "reservation", "paymethod", "cleaning", "message", "dashboard"]
 
 
+def log_time(line):
+    """Seconds since 1970 of a logfmt line's `time=2026-12-04T04:26:09.219Z`."""
+    stamp = line.split("time=", 1)[1].split(" ", 1)[0]
+    return time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone + float("0" + stamp[19:-1])
+
+
 def ready_since(log_path, since):
     """Each context's first `worker ready` line after `since` (seconds since 1970): its
     consumers were restored then."""
@@ -166,8 +172,7 @@ def ready_since(log_path, since):
     for line in open(log_path, errors="replace"):
         if 'msg="worker ready"' not in line or "time=" not in line: continue
         context = line.split("|", 1)[0].strip()
-        stamp = line.split("time=", 1)[1].split(" ", 1)[0]
-        at = time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone + float("0" + stamp[19:-1])
+        at = log_time(line)
         if at > since and context not in ready: ready[context] = at
     return ready
 
@@ -194,9 +199,7 @@ def failover(fleet, node, load, recover_after):
 def reconnecting_since(log_path, since, context):
     for line in open(log_path, errors="replace"):
         if not line.startswith(context) or "broker session ended; reconnecting" not in line or "time=" not in line: continue
-        stamp = line.split("time=", 1)[1].split(" ", 1)[0]
-        at = time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone + float("0" + stamp[19:-1])
-        if at > since: return True
+        if log_time(line) > since: return True
     return False
 
 

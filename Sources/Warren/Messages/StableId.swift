@@ -27,9 +27,8 @@ public enum StableId {
 public enum KeyedHash {
     public static func hex(of message: some Sequence<UInt8>, key: some Sequence<UInt8>) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Array(message), using: SymmetricKey(data: Array(key)))
-        return code.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
+        return String(code.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
     }
+
+    private static let digits = Array("0123456789abcdef")
 }

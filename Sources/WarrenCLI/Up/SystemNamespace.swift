@@ -2,6 +2,7 @@ import BrokerAdmin
 import Foundation
 import Logging
 import Postgres
+import RabbitMQ
 
 /// A system's own vhost and database on the local servers: `warren up hotel` runs in the vhost
 /// `hotel` and the database `hotel`, so systems with same-named contexts (three have a
@@ -15,7 +16,7 @@ enum SystemNamespace {
             throw NamespaceError(description: "the servers' environment lacks AMQP_URL, DATABASE_URL or RABBITMQ_MANAGEMENT_URL")
         }
         let api = try ManagementAPI(url: management)
-        let user = try RabbitMQConfigurationUser(url: amqp)
+        let user = try RabbitMQ.Configuration(url: amqp).user
         try await api.putVirtualHost(system)
         try await api.putPermissions(vhost: system, user: user, configure: ".*", write: ".*", read: ".*")
 
@@ -45,16 +46,6 @@ enum SystemNamespace {
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let query = rest[authorityEnd...].firstIndex(of: "?").map { String(rest[$0...]) } ?? ""
         return String(url[..<authorityEnd]) + "/" + name + query
-    }
-
-    /// The user name of an AMQP URL (`guest` when it names none).
-    private static func RabbitMQConfigurationUser(url: String) throws -> String {
-        guard let schemeEnd = url.range(of: "://") else { throw NamespaceError(description: "AMQP_URL is not a URL: \(url)") }
-        let rest = url[schemeEnd.upperBound...]
-        guard let at = rest.firstIndex(of: "@") else { return "guest" }
-        let credentials = rest[..<at]
-        let user = credentials.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "guest"
-        return user.removingPercentEncoding ?? user
     }
 
     struct NamespaceError: Error, CustomStringConvertible {
