@@ -260,4 +260,21 @@ import Topology
             try await till.stop()
         }
     }
+
+    /// A worker's first command can arrive before its RPC client has opened its connection: the
+    /// call waits for the connection within its deadline instead of failing as unavailable.
+    @Test func aCallMadeBeforeTheClientIsConnectedWaitsForTheConnection() async throws {
+        try await RuntimeHarness.with { harness in
+            let till = try await harness.start(Till.context)
+            let client = RPCClient(configuration: .init(amqp: try Configuration(url: harness.amqpURL)),
+                                   fleet: harness.fleet, caller: "test", logger: harness.logger)
+            #expect(!client.isConnected)
+            let task = Task { try await client.run() }
+            defer { task.cancel() }
+            let reply = try await client.call(Till.Charge(orderId: "first-command", amount: 1))
+            #expect(reply.approved)
+            #expect(client.circuit(of: Till.context.name) == .closed)
+            try await till.stop()
+        }
+    }
 }
