@@ -8,7 +8,7 @@ struct ContextFile {
     /// Queues without written `bindings`, whose bindings follow from `consumes`.
     var queuesWithImpliedBindings: Set<String>
 
-    static let keys = ["context", "description", "exchanges", "events", "commands", "rpc", "queues", "sends", "calls", "views"]
+    static let keys = ["context", "description", "store", "exchanges", "events", "commands", "rpc", "queues", "sends", "calls", "views"]
     static let messageKeys = ["description", "fields"]
     static let eventKeys = ["description", "fields", "exchange"]
     static let rpcKeys = ["description", "request", "reply", "compensation", "queue", "timeout"]
@@ -43,6 +43,13 @@ struct ContextFile {
             switch key {
             case "description":
                 context.description = reader.string(value, key)
+            case "store":
+                if let text = reader.string(value, key) {
+                    if let store = Context.Store(rawValue: text) { context.store = store } else {
+                        reader.report(value, "unknown store `\(text)`",
+                                      fix: Suggestion.didYouMean(text, in: Context.Store.allCases.map(\.rawValue)) ?? "use `postgres` (the default) or `sqlite`")
+                    }
+                }
             case "exchanges":
                 for (exchangeName, keyNode, body) in reader.mapping(value, "`exchanges`") ?? [] {
                     var kind = Exchange.Kind.topic
@@ -198,6 +205,12 @@ struct ContextFile {
         }
         context.exchanges = derivedExchanges(for: context, written: writtenExchanges, queues: consumerQueues)
         context.queues = consumerQueues + derivedQueues(for: context, consumers: consumerQueues, retryLocations: retryLocations)
+        if context.store.isProcessLocal {
+            // A store local to one process: a second replica must stand by, not consume.
+            for index in context.queues.indices where [.consumer, .rpc].contains(context.queues[index].role) {
+                context.queues[index].singleActiveConsumer = true
+            }
+        }
         return ContextFile(context: context, queuesWithImpliedBindings: implied)
     }
 

@@ -8,6 +8,16 @@ public struct Context: Sendable {
     public var description: String?
     /// Where `context:` is written: the file every problem about the context points to.
     public var location: SourceLocation
+    /// Where the context keeps its state (`store:`): PostgreSQL, or an embedded SQLite file.
+    public var store: Store = .postgres
+
+    /// A context's database engine. An embedded store lives in one process's file: the
+    /// context runs one active consumer per queue, and the ingress cannot read its views.
+    public enum Store: String, Sendable, CaseIterable {
+        case postgres, sqlite
+
+        public var isProcessLocal: Bool { self == .sqlite }
+    }
 
     public var exchanges: [Exchange]
     public var queues: [Queue]

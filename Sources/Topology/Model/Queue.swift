@@ -34,6 +34,9 @@ public struct Queue: Sendable {
     /// A payload field: messages with the same value must be handled in order (one active
     /// consumer per queue, see `arguments`).
     public var orderingKey: String?
+    /// One consumer at a time even without an ordering key: the queues of a context whose
+    /// store is local to one process (`store: sqlite`).
+    public var singleActiveConsumer = false
     public var prefetch: Int
     public var derived: Bool
     public var location: SourceLocation
@@ -81,7 +84,7 @@ public struct Queue: Sendable {
         if let deadLetterRoutingKey { arguments["x-dead-letter-routing-key"] = .string(deadLetterRoutingKey) }
         if let messageTTL { arguments["x-message-ttl"] = .int(messageTTL.milliseconds) }
         if let deliveryLimit { arguments["x-delivery-limit"] = .int(deliveryLimit) }
-        if orderingKey != nil { arguments["x-single-active-consumer"] = .bool(true) }
+        if orderingKey != nil || singleActiveConsumer { arguments["x-single-active-consumer"] = .bool(true) }
         return arguments
     }
 

@@ -415,6 +415,10 @@ private struct Check {
                        fix: Suggestion.didYouMean(qualified, in: views.map(\.qualifiedName)) ?? "declare it under `views:` as `<context>.<viewName>`")
                 return
             }
+            if let owner = system.contexts.first(where: { $0.name == view.context }), owner.store.isProcessLocal {
+                report(route.targetLocation, "route `\(route.method.rawValue) \(route.path)` reads view `\(qualified)`, but `\(owner.name)` keeps its state in \(owner.store.rawValue), which the ingress cannot read",
+                       fix: "serve the view from a context stored in PostgreSQL (a projection of `\(owner.name)`'s events)")
+            }
             fields = view.fields.map(\.name)
         }
         switch (route.method, route.target) {
