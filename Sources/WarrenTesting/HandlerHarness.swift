@@ -19,6 +19,8 @@ public final class HandlerHarness: Sendable {
     private let fleet: Fleet
     private let topology: Topology.Context
     private let transaction: HandlerTransaction
+    /// Claims ids on the harness's connection, idle while a `before` step runs.
+    private let idClaims: IdClaims
     private let transport: StubTransport
 
     init(context: BoundedContext, database: PostgresConnection, fleet: Fleet, topology: Topology.Context) {
@@ -27,6 +29,7 @@ public final class HandlerHarness: Sendable {
         self.fleet = fleet
         self.topology = topology
         self.transaction = HandlerTransaction(context: context.name, topology: topology, fleet: fleet)
+        self.idClaims = IdClaims(context: context.name, database: database)
         self.transport = StubTransport(fleet: fleet, caller: context.name)
     }
 
@@ -88,7 +91,7 @@ public final class HandlerHarness: Sendable {
             let violations = PayloadValidator.validate(body, against: fields)
             guard violations.isEmpty else { throw TestFailure("\(M.type) breaks its declaration: \(violations)") }
         }
-        let calls = Calls(client: transport, cause: envelope)
+        let calls = Calls(client: transport, claims: idClaims, cause: envelope)
         let result = try await transaction.run(handler, body: body, envelope: envelope, queue: queue, database: database,
                                                calls: calls, logger: Logger(label: "test.handlers"))
         switch result {

@@ -7,7 +7,7 @@ extension PayMethod {
             throw Settings.Problem(description: "PAYMETHOD_HASH_KEY is not set: paymethod keeps a keyed hash of each card number (a random secret of 16 bytes or more, e.g. `openssl rand -hex 32`)")
         }
         var context = BoundedContext("paymethod", system: CleaningSystem.name, migrations: migrations)
-        context.on(RegisterPayMethod.self, before: { command, calls in await askPayment(command, key: key, calls) }) { command, answer, handling in
+        context.on(RegisterPayMethod.self, before: { command, calls in try await askPayment(command, key: key, calls) }) { command, answer, handling in
             try await store(command, answer, handling)
         }
         context.on(ChangePayMethod.self) { command, handling in
@@ -28,8 +28,8 @@ extension PayMethod {
         var verdict: Verdict
     }
 
-    @Sendable static func askPayment(_ command: RegisterPayMethod, key: [UInt8], _ calls: Calls) async -> PaymentAnswer {
-        let payMethodId = StableId.from(messageId: calls.envelope.messageId)
+    @Sendable static func askPayment(_ command: RegisterPayMethod, key: [UInt8], _ calls: Calls) async throws -> PaymentAnswer {
+        let payMethodId = try await calls.claimId("paymethods")
         let card: CardNumber
         do {
             card = try CardNumber(command.number, key: key)

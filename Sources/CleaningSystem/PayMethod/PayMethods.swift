@@ -16,7 +16,7 @@ extension PayMethod {
             return (record, try row.decode(at: 5))
         }
 
-        /// Stores a registered card; false when its id is taken (see `StableId`).
+        /// Stores a registered card; false when its id is taken (see `Calls.claimId`).
         func insert(_ record: PayMethodRecord, hash: String) async throws -> Bool {
             let inserted = try await database.execute("""
                 INSERT INTO paymethods (id, kind, number_masked, request_id, pay_kind_reg_status)

@@ -4,7 +4,7 @@ import Warren
 /// refunds cancelled reservations and voids approvals whose caller gave up waiting.
 public enum Payment {
     /// The RPC reservation calls before it stores a reservation; `requestId` is the
-    /// reservation's id, stable across redeliveries (`StableId`).
+    /// reservation's id, stable across redeliveries (claimed, `Calls.claimId`).
     struct ApprovePayment: RPCRequest {
         typealias Reply = ApprovePaymentReply
         static let type = "payment.ApprovePayment"

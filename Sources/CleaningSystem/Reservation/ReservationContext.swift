@@ -6,7 +6,7 @@ extension Reservation {
     static func context(settings: Settings) -> BoundedContext {
         var context = BoundedContext("reservation", system: CleaningSystem.name, migrations: migrations)
         context.on(RequestCleaning.self, before: { request, calls in
-            await askPayment(request, deadline: settings.paymentDeadline, calls)
+            try await askPayment(request, deadline: settings.paymentDeadline, calls)
         }) { request, answer, handling in
             try await store(request, answer, handling)
         }
@@ -44,8 +44,9 @@ extension Reservation {
         var verdict: Verdict
     }
 
-    static func askPayment(_ request: RequestCleaning, deadline: Duration?, _ calls: Calls) async -> PaymentAnswer {
-        let requestId = StableId.from(messageId: calls.envelope.messageId)
+    static func askPayment(_ request: RequestCleaning, deadline: Duration?, _ calls: Calls) async throws -> PaymentAnswer {
+        // 1, 2, 3…, the same for every delivery of this request (claimed before payment is asked).
+        let requestId = try await calls.claimId("reservations")
         let approval = Payment.ApprovePayment(requestId: requestId, requestDate: request.requestDate, place: request.place,
                                               price: request.price, payKind: request.payKind)
         switch await calls.result(of: approval, deadline: deadline) {

@@ -16,7 +16,7 @@ extension Reservation {
                 price: try row.decode(at: 3), payKind: try row.decode(at: 4), status: try row.decode(at: 5))
         }
 
-        /// Stores a new reservation; false when its id is taken (see `StableId`).
+        /// Stores a new reservation; false when its id is taken (see `Calls.claimId`).
         func insert(_ reservation: CleaningReservation) async throws -> Bool {
             try await database.execute("""
                 INSERT INTO cleaning_reservations (id, request_date, place, price, pay_kind, status)

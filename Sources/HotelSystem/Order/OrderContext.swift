@@ -5,7 +5,7 @@ extension Order {
     static func context(settings: Settings) -> BoundedContext {
         var context = BoundedContext("order", system: HotelSystem.name, migrations: migrations)
         context.on(PlaceOrder.self, before: { request, calls in
-            await askPayment(request, deadline: settings.paymentDeadline, calls)
+            try await askPayment(request, deadline: settings.paymentDeadline, calls)
         }) { request, answer, handling in
             try await place(request, answer, handling)
         }
@@ -49,8 +49,9 @@ extension Order {
     }
 
     /// Checks the booking, then asks payment (a booking payment cannot read is not sent).
-    static func askPayment(_ request: PlaceOrder, deadline: Duration?, _ calls: Calls) async -> PaymentAnswer {
-        let orderId = StableId.from(messageId: calls.envelope.messageId)
+    static func askPayment(_ request: PlaceOrder, deadline: Duration?, _ calls: Calls) async throws -> PaymentAnswer {
+        // 1, 2, 3…, the same for every delivery of this booking (the original's `/orders/1`).
+        let orderId = try await calls.claimId("orders")
         guard !request.name.trimmingCharacters(in: .whitespaces).isEmpty else {
             return PaymentAnswer(orderId: orderId, verdict: .invalid(reason: "`name` must name the guest, got an empty name"))
         }

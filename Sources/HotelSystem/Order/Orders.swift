@@ -14,7 +14,7 @@ extension Order {
                                status: try row.decode(at: 3))
         }
 
-        /// Stores a new booking; false when its id is taken (see `StableId`).
+        /// Stores a new booking; false when its id is taken (see `Calls.claimId`).
         func insert(_ order: OrderRecord, cancelReason: String? = nil) async throws -> Bool {
             try await database.execute("""
                 INSERT INTO orders (id, name, card_no, status, cancel_reason)

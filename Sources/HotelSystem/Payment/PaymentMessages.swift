@@ -4,7 +4,7 @@ import Warren
 /// payment whose caller gave up waiting.
 public enum Payment {
     /// The RPC order calls before it answers `POST /orders`; `orderId` is the booking's id,
-    /// stable across redeliveries (`StableId`). The only message that carries the card's digits.
+    /// stable across redeliveries (claimed, `Calls.claimId`). The only message that carries the card's digits.
     struct Pay: RPCRequest {
         typealias Reply = PayReply
         static let type = "payment.Pay"

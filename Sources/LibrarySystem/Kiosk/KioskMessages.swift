@@ -4,7 +4,7 @@ import Warren
 /// moves to `kioskrental`, and records the self rentals and self returns the rental announces.
 public enum Kiosk {
     /// The RPC rental calls for `PATCH /rentals/{id} reqState=kioskrental kioskNo=N`.
-    /// `requestId` names this attempt (`StableId` of the PATCH), so a void undoes it alone.
+    /// `requestId` names this attempt (claimed by the PATCH, `Calls.claimId`), so a void undoes it alone.
     struct SelfRental: RPCRequest {
         typealias Reply = SelfRentalReply
         static let type = "kiosk.SelfRental"

@@ -4,7 +4,7 @@ import Warren
 /// voids a payment whose caller gave up waiting.
 public enum Payment {
     /// The RPC rental calls before it stores a reservation; `rentalId` is the rental's id,
-    /// stable across redeliveries (`StableId`).
+    /// stable across redeliveries (claimed, `Calls.claimId`).
     struct Pay: RPCRequest {
         typealias Reply = PayReply
         static let type = "payment.Pay"

@@ -5,12 +5,12 @@ extension Rental {
     static func context(settings: Settings) -> BoundedContext {
         var context = BoundedContext("rental", system: LibrarySystem.name, migrations: migrations)
         context.on(Reserve.self, before: { request, calls in
-            await askPayment(request, deadline: settings.paymentDeadline, calls)
+            try await askPayment(request, deadline: settings.paymentDeadline, calls)
         }) { request, answer, handling in
             try await store(request, answer, handling)
         }
         context.on(ChangeRental.self, before: { change, calls in
-            await askKiosk(change, deadline: settings.kioskDeadline, calls)
+            try await askKiosk(change, deadline: settings.kioskDeadline, calls)
         }) { change, kiosk, handling in
             try await move(change, kiosk, handling)
         }
@@ -19,11 +19,12 @@ extension Rental {
 
     // MARK: Reservations
 
-    /// The id of the rental a `Reserve` creates: the same for every delivery of it (`StableId`).
-    static func rentalId(messageId: String) -> Int { StableId.from(messageId: messageId) }
+    /// The id of the rental a `Reserve` creates (1, 2, 3…): the same for every delivery of it,
+    /// claimed before payment is asked (`Calls.claimId`).
+    static func rentalId(_ calls: Calls) async throws -> Int { try await calls.claimId("rentals") }
 
     /// The id of one kiosk rental attempt (`kiosk.SelfRental`'s `requestId`), likewise.
-    static func attemptId(messageId: String) -> Int { StableId.from(messageId: messageId) }
+    static func attemptId(_ calls: Calls) async throws -> Int { try await calls.claimId("kiosk-attempts") }
 
     /// Payment's answer to a reservation, obtained before the delivery's transaction opens.
     struct PaymentAnswer: Sendable {
@@ -36,8 +37,8 @@ extension Rental {
         var verdict: Verdict
     }
 
-    static func askPayment(_ request: Reserve, deadline: Duration?, _ calls: Calls) async -> PaymentAnswer {
-        let rentalId = rentalId(messageId: calls.envelope.messageId)
+    static func askPayment(_ request: Reserve, deadline: Duration?, _ calls: Calls) async throws -> PaymentAnswer {
+        let rentalId = try await rentalId(calls)
         let payment = Payment.Pay(rentalId: rentalId, memberId: request.memberId, bookId: request.bookId)
         switch await calls.result(of: payment, deadline: deadline) {
         case .success(let reply) where reply.paid:

@@ -15,9 +15,9 @@ extension Rental {
     /// Asks the kiosk first when the client asks for `kioskrental` with a kiosk number: the
     /// step has no database, so the move is checked against the state machine afterwards, in
     /// the transaction, and a self rental the rental does not take is voided there.
-    static func askKiosk(_ change: ChangeRental, deadline: Duration?, _ calls: Calls) async -> KioskAnswer? {
+    static func askKiosk(_ change: ChangeRental, deadline: Duration?, _ calls: Calls) async throws -> KioskAnswer? {
         guard RentalState(requested: change.reqState) == .kioskrental, let kioskNo = change.kioskNo, kioskNo > 0 else { return nil }
-        let requestId = attemptId(messageId: calls.envelope.messageId)
+        let requestId = try await attemptId(calls)
         let request = Kiosk.SelfRental(requestId: requestId, rentalId: change.id, kioskNo: kioskNo)
         switch await calls.result(of: request, deadline: deadline) {
         case .success(let reply) where reply.rented:

@@ -15,7 +15,7 @@ extension Rental {
                                 reqState: try row.decode(at: 3), kioskNo: try row.decode(at: 4))
         }
 
-        /// Stores a new rental; false when its id is taken (see `StableId`).
+        /// Stores a new rental; false when its id is taken (see `Calls.claimId`).
         func insert(_ rental: RentalRecord) async throws -> Bool {
             try await database.execute("""
                 INSERT INTO rentals (id, member_id, book_id, req_state, kiosk_no)

@@ -9,16 +9,28 @@ import Synchronization
 /// handler's effects (or published at once if the handling fails), never just dropped.
 public final class Calls: Sendable {
     private let client: (any RPCTransport)?
+    private let claims: IdClaims?
     let cause: Envelope
     private let pending = Mutex<[Compensation]>([])
 
-    package init(client: (any RPCTransport)?, cause: Envelope) {
+    package init(client: (any RPCTransport)?, claims: IdClaims? = nil, cause: Envelope) {
         self.client = client
+        self.claims = claims
         self.cause = cause
     }
 
     /// The message being handled, whose id makes a stable key for what the step allocates.
     public var envelope: Envelope { cause }
+
+    /// The next number of the context's `sequence` (1, 2, 3…), claimed by the message being
+    /// handled: every delivery of it gets the same one, so a call naming what the handler
+    /// creates asks with the same id after a crash or a retry. See `IdClaims`.
+    public func claimId(_ sequence: String) async throws -> Int {
+        guard let claims else {
+            throw PermanentFailure(.topologyViolation, "ids cannot be claimed here: this step runs without the worker's id claims")
+        }
+        return try await claims.claim(sequence, for: cause.messageId)
+    }
 
     /// Calls the endpoint of `R` with the topology's deadline (or `deadline`) and returns its reply.
     public func call<R: RPCRequest>(_ request: R, deadline: Duration? = nil) async throws(RPCError) -> R.Reply {

@@ -57,7 +57,7 @@ extension DeliveryPipeline {
         var members: [HandlerTransaction.Member] = []
         for (delivery, queue) in deliveries {
             guard let (envelope, handler) = admitted(delivery, from: queue), !handler.needsCalls else { return false }
-            let calls = Calls(client: rpcClient, cause: envelope)
+            let calls = Calls(client: rpcClient, claims: idClaims, cause: envelope)
             guard let work = try? await handler.prepare(delivery.body, calls) else { return false }
             var logger = logger
             logger[metadataKey: "queue"] = "\(queue.name)"

@@ -23,6 +23,8 @@ struct DeliveryPipeline: Sendable {
     let logger: Logger
     /// For handlers that make RPCs before their transaction; nil when the topology lists no `calls`.
     var rpcClient: RPCClient? = nil
+    /// Ids claimed by `before` steps (`Calls.claimId`).
+    var idClaims: IdClaims? = nil
 
     enum Outcome: String, Sendable {
         case handled, duplicate, retried, dead, expired
@@ -42,7 +44,7 @@ struct DeliveryPipeline: Sendable {
         // parse the body, which the lane would otherwise run twice for every such delivery.
         guard let type = delivery.properties.type, context.handler(for: type)?.needsCalls == true,
               let (envelope, handler) = admitted(delivery, from: queue) else { return nil }
-        let calls = Calls(client: rpcClient, cause: envelope)
+        let calls = Calls(client: rpcClient, claims: idClaims, cause: envelope)
         let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
         guard let ahead = try await transaction.startCalls(handler, body: delivery.body, envelope: envelope, database: database, calls: calls)
         else { return nil }
@@ -96,7 +98,7 @@ struct DeliveryPipeline: Sendable {
             return .expired
         }
         let handler = context.handler(for: envelope.type)!
-        let calls = started?.calls ?? Calls(client: rpcClient, cause: envelope)
+        let calls = started?.calls ?? Calls(client: rpcClient, claims: idClaims, cause: envelope)
         let startedAt = ContinuousClock.now
         let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
         let result: HandlerTransaction.Result

@@ -80,12 +80,14 @@ public final class Worker: Service, Sendable {
         // whose `before` steps still wait for replies; the client stops when `run` returns.
         let rpcTask = rpcClient.map { client in Task.detached { try await client.run() } }
         defer { rpcTask?.cancel() }
+        let idClaims = IdClaims(schema: schema, configuration: postgres, logger: logger)
+        defer { Task { await idClaims.close() } }
 
         var backoff = Backoff(maximum: .seconds(10))
         while !Self.shuttingDown {
             do {
                 let shutdown = try await runSession(amqp: amqp, fleet: fleet, topology: topology, databases: databases,
-                                                    schema: schema, metrics: metrics, rpcClient: rpcClient)
+                                                    schema: schema, metrics: metrics, rpcClient: rpcClient, idClaims: idClaims)
                 if shutdown { break }
                 backoff = Backoff(maximum: .seconds(10))
             } catch {
@@ -147,7 +149,8 @@ public final class Worker: Service, Sendable {
     /// One broker session: two connections, the consumers, the lanes and the relay. Returns true
     /// after a graceful shutdown; throws when a connection was lost, so `run` reconnects.
     private func runSession(amqp: Configuration, fleet: Fleet, topology: Topology.Context, databases: [PostgresConnection],
-                            schema: ContextSchema, metrics: WorkerMetrics, rpcClient: RPCClient?) async throws -> Bool {
+                            schema: ContextSchema, metrics: WorkerMetrics, rpcClient: RPCClient?,
+                            idClaims: IdClaims) async throws -> Bool {
         var consumeConfiguration = amqp
         consumeConfiguration.options.connectionName = "\(context.name) consume"
         var publishConfiguration = amqp
@@ -171,7 +174,7 @@ public final class Worker: Service, Sendable {
         let pipeline = DeliveryPipeline(
             context: context, topology: topology, routes: Routes(context: topology, fleet: fleet), inbox: Inbox(schema: schema),
             outbox: Outbox(schema: schema), publisher: publisher, sentRows: sentRows, metrics: metrics, logger: logger,
-            rpcClient: rpcClient)
+            rpcClient: rpcClient, idClaims: idClaims)
         let relay = OutboxRelay(outbox: Outbox(schema: schema), sentRows: sentRows, publisher: publisher, metrics: metrics,
                                 logger: logger, interval: configuration.relayInterval,
                                 inboxPruning: InboxPruning(schema: schema, retention: configuration.inboxRetention))

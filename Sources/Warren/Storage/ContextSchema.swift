@@ -18,6 +18,8 @@ struct ContextSchema: Sendable {
     var quoted: String { "\"\(name)\"" }
     var inbox: String { "\(quoted).warren_inbox" }
     var outbox: String { "\(quoted).warren_outbox" }
+    var claims: String { "\(quoted).warren_claims" }
+    var sequences: String { "\(quoted).warren_sequences" }
 
     /// The runtime's own tables, version by version; the context's migrations are kept apart.
     var runtimeMigrations: [Migration] {
@@ -49,6 +51,17 @@ struct ContextSchema: Sendable {
             // index would cost every delivery a second write.
             Migration(4, "inbox conversation", """
                 ALTER TABLE warren_inbox ADD COLUMN correlation_id text, ADD COLUMN causation_id text, ADD COLUMN sender text
+                """),
+            // Sequential ids claimed by messages before their calls (`IdClaims`).
+            Migration(5, "id claims", """
+                CREATE TABLE warren_sequences (name text PRIMARY KEY, last bigint NOT NULL);
+                CREATE TABLE warren_claims (
+                    message_id text NOT NULL,
+                    sequence text NOT NULL,
+                    value bigint NOT NULL,
+                    claimed_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (message_id, sequence)
+                )
                 """),
         ]
     }

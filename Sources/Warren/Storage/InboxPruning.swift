@@ -3,17 +3,19 @@ import Logging
 import Postgres
 import Synchronization
 
-/// Deletes inbox records older than the retention, in small batches, at most once per
+/// Deletes inbox records (and id claims) older than the retention, in small batches, at most once per
 /// `every`. A message redelivered after its record was pruned would be handled again, so the
 /// retention must exceed any redelivery or retry delay by far (the default is seven days).
 final class InboxPruning: Sendable {
     let inbox: String
+    let claims: String
     let retention: Duration
     let every: Duration
     private let last = Mutex<ContinuousClock.Instant?>(nil)
 
     init(schema: ContextSchema, retention: Duration, every: Duration = .seconds(60)) {
         self.inbox = schema.inbox
+        self.claims = schema.claims
         self.retention = retention
         self.every = every
     }
@@ -44,7 +46,11 @@ final class InboxPruning: Sendable {
                     SELECT message_id FROM \(inbox) WHERE received_at < now() - make_interval(secs => $1) LIMIT 10000)
                 """, [Double(retention.components.seconds)])
             total += deleted
-            if deleted < 10000 { return total }
+            if deleted < 10000 { break }
         }
+        // A message's id claims live as long as its inbox record: a redelivery finds both.
+        try await database.execute("DELETE FROM \(claims) WHERE claimed_at < now() - make_interval(secs => $1)",
+                                   [Double(retention.components.seconds)])
+        return total
     }
 }

@@ -1,18 +1,18 @@
 # The hotel system's (yogiyogi's) original HTTPie commands, replayed by scripts/check-httpie
 # against `warren up hotel` (sourced: http, expect_status, expect_field, until_field, has_row,
-# field, fail, say, $PORT, $FLEET_PID and $FLEET_DATABASE_URL come from there). Order ids are
-# stable hashes of the request's message id (see Sources/HotelSystem/System/StableId.swift), so
-# the original's `/orders/1` is written `/orders/$ID` with the id the POST gave.
+# field, fail, say, $PORT, $FLEET_PID and $FLEET_DATABASE_URL come from there). The fleet is
+# fresh, so bookings are numbered 1, 2, 3… as in the original, and its commands are typed as
+# they were (`/orders/1`, `orderId=1`); each POST checks the number it was given.
 #
 #   1. POST /orders name="BJ.Kang" cardNo=111 status="order start" -> 201 Ordered, paid first,
 #      the card masked; GET /orders, /paymentHistories, /reservations, /confirmations show it
-#   2. POST /confirmations orderId=$ID status="Confirmed" -> 201; GET /mypages, /hotelViews
-#   3. DELETE /orders/$ID (a second booking)      -> 200 OrderCanceled; refunded, reservation
+#   2. POST /confirmations orderId=1 status="Confirmed" -> 201; GET /mypages, /hotelViews
+#   3. DELETE /orders/2 (a second booking)        -> 200 OrderCanceled; refunded, reservation
 #      deleted, the views updated
-#   4. POST /confirmations orderId=$ID status="Canceled" -> the compensation: order cancelled,
+#   4. POST /confirmations orderId=3 status="Canceled" -> the compensation: order cancelled,
 #      payment refunded, reservation deleted
-#   5. PATCH /orders/$ID status="cancel"; the original's typo `orderid=1` -> 400 naming
-#      `orderId`; `orderId=1` (no such booking) -> 409; a declined card -> 402, recorded cancelled
+#   5. PATCH /orders/4 status="cancel"; the original's typo `orderid=1` -> 400 naming
+#      `orderId`; `orderId=99` (no such booking) -> 409; a declined card -> 402, recorded cancelled
 #   6. payment frozen (SIGSTOP): POST /orders -> 503 with Retry-After, nothing stored; resumed -> 201
 
 # What the fleet needs in its environment (nothing: the defaults are the original's).
@@ -52,39 +52,39 @@ smoke() {
     expect_field '["status"]' '"Ordered"'
     expect_field '["name"]' '"BJ.Kang"'
     expect_field '["cardNo"]' '"**1"'
-    ID="$(field '["id"]')"
-    http ":$PORT/orders/$ID"
+    expect_field '["id"]' 1
+    http ":$PORT/orders/1"
     expect_status 200
     expect_field '["status"]' '"Ordered"'
     http ":$PORT/paymentHistories"
-    has_row paymentHistories "r['orderId'] == $ID and r['status'] == 'Pay OK' and r['cardNo'] == '**1'"
-    until_row ":$PORT/reservations" reservations "r['orderId'] == $ID and r['status'] == 'Reservation Complete'"
-    until_row ":$PORT/confirmations" confirmations "r['orderId'] == $ID and r['status'] == 'Reservation Complete'"
+    has_row paymentHistories "r['orderId'] == 1 and r['status'] == 'Pay OK' and r['cardNo'] == '**1'"
+    until_row ":$PORT/reservations" reservations "r['orderId'] == 1 and r['status'] == 'Reservation Complete'"
+    until_row ":$PORT/confirmations" confirmations "r['orderId'] == 1 and r['status'] == 'Reservation Complete'"
 
     say "2. the operator confirms; the customer's and the operator's views"
-    http ":$PORT/confirmations" orderId="$ID" status="Confirmed"
+    http ":$PORT/confirmations" orderId=1 status="Confirmed"
     expect_status 201
     expect_field '["status"]' '"Confirmed"'
-    until_field ":$PORT/mypages/$ID" '["status"]' '"Confirmed"'
+    until_field ":$PORT/mypages/1" '["status"]' '"Confirmed"'
     expect_field '["name"]' '"BJ.Kang"'
     http ":$PORT/mypages"
-    has_row mypages "r['orderId'] == $ID and r['reservationId'] is not None and r['status'] == 'Confirmed'"
-    until_field ":$PORT/hotelViews/$ID" '["status"]' '"Confirmed"'
+    has_row mypages "r['orderId'] == 1 and r['reservationId'] is not None and r['status'] == 'Confirmed'"
+    until_field ":$PORT/hotelViews/1" '["status"]' '"Confirmed"'
     expect_field '["name"]' '"BJ.Kang"'
 
     say "3. another booking cancelled by its customer: refunded, reservation deleted, views updated"
     http ":$PORT/orders" name="YJ.Lee" cardNo=4111111111111111 status="order start"
     expect_status 201
     expect_field '["cardNo"]' '"************1111"'
-    ID2="$(field '["id"]')"
-    until_row ":$PORT/reservations" reservations "r['orderId'] == $ID2"
-    RID2="$(python3 -c 'import json, sys; print([r["id"] for r in json.load(open(sys.argv[1]))["_embedded"]["reservations"] if r["orderId"] == int(sys.argv[2])][0])' "$LAST.json" "$ID2")"
-    http DELETE ":$PORT/orders/$ID2"
+    expect_field '["id"]' 2
+    until_row ":$PORT/reservations" reservations "r['orderId'] == 2"
+    RID2="$(python3 -c 'import json, sys; print([r["id"] for r in json.load(open(sys.argv[1]))["_embedded"]["reservations"] if r["orderId"] == int(sys.argv[2])][0])' "$LAST.json" "2")"
+    http DELETE ":$PORT/orders/2"
     expect_status 200
     expect_field '["status"]' '"OrderCanceled"'
-    until_row ":$PORT/paymentHistories" paymentHistories "r['orderId'] == $ID2 and r['status'] == 'Pay Canceled'"
+    until_row ":$PORT/paymentHistories" paymentHistories "r['orderId'] == 2 and r['status'] == 'Pay Canceled'"
     until_gone ":$PORT/reservations/$RID2"
-    until_field ":$PORT/mypages/$ID2" '["status"]' '"OrderCanceled"'
+    until_field ":$PORT/mypages/2" '["status"]' '"OrderCanceled"'
     if [[ "$(field '["cancellationId"]')" =~ ^[0-9]+$ ]]; then echo "  ok: a cancellationId"; else fail "no cancellationId"; fi
 }
 
@@ -94,31 +94,31 @@ replay() {
     say "4. the operator cancels a completed reservation: the compensation"
     http ":$PORT/orders" name="SH.Park" cardNo=222 status="order start"
     expect_status 201
-    ID3="$(field '["id"]')"
-    until_row ":$PORT/confirmations" confirmations "r['orderId'] == $ID3"
-    http ":$PORT/confirmations" orderId="$ID3" status="Canceled"
+    expect_field '["id"]' 3
+    until_row ":$PORT/confirmations" confirmations "r['orderId'] == 3"
+    http ":$PORT/confirmations" orderId=3 status="Canceled"
     expect_status 201
     expect_field '["status"]' '"Canceled"'
-    until_field ":$PORT/orders/$ID3" '["status"]' '"OrderCanceled"'
-    until_row ":$PORT/paymentHistories" paymentHistories "r['orderId'] == $ID3 and r['status'] == 'Pay Canceled'"
-    until_field ":$PORT/mypages/$ID3" '["status"]' '"Canceled"'
-    until_field ":$PORT/hotelViews/$ID3" '["status"]' '"Canceled"'
+    until_field ":$PORT/orders/3" '["status"]' '"OrderCanceled"'
+    until_row ":$PORT/paymentHistories" paymentHistories "r['orderId'] == 3 and r['status'] == 'Pay Canceled'"
+    until_field ":$PORT/mypages/3" '["status"]' '"Canceled"'
+    until_field ":$PORT/hotelViews/3" '["status"]' '"Canceled"'
     http ":$PORT/reservations"
-    python3 -c 'import json, sys; sys.exit(1 if any(r["orderId"] == int(sys.argv[2]) for r in json.load(open(sys.argv[1]))["_embedded"]["reservations"]) else 0)' "$LAST.json" "$ID3" \
-        && echo "  ok: no reservation of $ID3" || fail "the reservation of $ID3 is still there"
+    python3 -c 'import json, sys; sys.exit(1 if any(r["orderId"] == int(sys.argv[2]) for r in json.load(open(sys.argv[1]))["_embedded"]["reservations"]) else 0)' "$LAST.json" "3" \
+        && echo "  ok: no reservation of 3" || fail "the reservation of 3 is still there"
 
     say "5. PATCH status=cancel; the original's own commands with a typo and an unknown booking; a declined card"
     http ":$PORT/orders" name="MK.Choi" cardNo=333 status="order start"
-    ID4="$(field '["id"]')"
-    http PATCH ":$PORT/orders/$ID4" status="cancel"
+    expect_field '["id"]' 4
+    http PATCH ":$PORT/orders/4" status="cancel"
     expect_status 200
     expect_field '["status"]' '"OrderCanceled"'
     http ":$PORT/confirmations" orderid=1 status="Confirmed"
     expect_status 400
     expect_field '["field"]' '"orderId"'
-    http ":$PORT/confirmations" orderId=1 status="Confirmed"
+    http ":$PORT/confirmations" orderId=99 status="Confirmed"
     expect_status 409
-    http ":$PORT/confirmations" orderId="$ID" status="Maybe"
+    http ":$PORT/confirmations" orderId=1 status="Maybe"
     expect_status 400
     http ":$PORT/orders" name="BJ.Kang" cardNo=4000000000000002 status="order start"
     expect_status 402
