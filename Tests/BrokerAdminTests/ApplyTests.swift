@@ -54,6 +54,35 @@ import Topology
         }
     }
 
+    @Test("quorum queues are created with three replicas; one created before that setting is equivalent", arguments: [true, false])
+    func initialGroupSizeIsCreationOnly(management: Bool) async throws {
+        try await TemporaryVirtualHost.with { vhost in
+            // As an earlier topology declared it: quorum, dead-lettered, but no initial group size.
+            let payment = try #require(objects.queues.first { $0.name == "payment.commands" })
+            #expect(payment.arguments[Topology.Queue.initialGroupSizeArgument] == .int(3))
+            var older = payment.arguments
+            older[Topology.Queue.initialGroupSizeArgument] = nil
+            let connection = try await Connection.connect(url: vhost.amqpURL())
+            try await connection.withChannel { channel in
+                _ = try await channel.declareQueue("payment.commands", durable: true, arguments: older.mapValues { value -> FieldValue in
+                    switch value {
+                    case .string(let text): .string(text)
+                    case .int(let number): .int64(Int64(number))
+                    case .bool(let flag): .bool(flag)
+                    }
+                })
+            }
+            try await connection.close()
+
+            let report = try await apply(vhost, management: management)
+            let text = report.lines.joined(separator: "\n")
+            #expect(report.succeeded, "\(text)")
+            #expect(!text.contains("! queue payment.commands"), "\(text)")
+            let total = objects.exchanges.count + objects.queues.count - 1 + (management ? objects.bindings.count : 0)
+            #expect(report.outcome == .declared(total), "\(text)")
+        }
+    }
+
     @Test("--dry-run prints the plan and declares nothing")
     func dryRun() async throws {
         try await TemporaryVirtualHost.with { vhost in

@@ -301,6 +301,10 @@ def main():
         if not fleet.wait_ready():
             check("warren up cleaning is ready on the cluster", False); return 1
         check("warren up cleaning is ready with AMQP_URL naming three nodes", True)
+        quorum = [q for q in management("GET", f"/queues/{fleet.v}?columns=name,type,members,arguments") if q.get("type") == "quorum"]
+        short = [(q["name"], len(q.get("members") or [])) for q in quorum if len(q.get("members") or []) != 3]
+        check(f"each of the {len(quorum)} quorum queues has three replicas (x-quorum-initial-group-size from the topology)",
+              quorum and not short and all(q["arguments"].get("x-quorum-initial-group-size") == 3 for q in quorum), short[:5])
         load = Load(fleet.port, args.clients, args.pause)
         load.started = time.time()
         load.start()

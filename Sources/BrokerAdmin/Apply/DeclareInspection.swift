@@ -1,4 +1,5 @@
 import RabbitMQ
+import Topology
 
 /// Observes the broker over AMQP alone, for when the management API is not there: a passive
 /// declare tells whether an object exists (404 NOT_FOUND: missing), then an active redeclare
@@ -75,12 +76,22 @@ struct DeclareInspection {
             }, probe: queue.arguments.fieldTable, flags: ["durable": queue.durable, "auto_delete": queue.autoDelete]) { channel, arguments, flags in
                 try await channel.declareQueue(queue.name, durable: flags["durable"]!, autoDelete: flags["auto_delete"]!, arguments: arguments)
             }
-            entries.append(Plan.Entry(kind: .queue, name: queue.name, summary: Plan.summary(queue), file: queue.file, status: status))
+            entries.append(Plan.Entry(kind: .queue, name: queue.name, summary: Plan.summary(queue), file: queue.file,
+                                      status: status.ignoring(Topology.Queue.creationOnlyArguments)))
         }
         for binding in objects.bindings {
             entries.append(Plan.Entry(kind: .binding, name: Plan.name(binding), summary: "", file: binding.file, status: .unobserved))
         }
         try? await channel.close()
         return Plan(entries: entries, source: "passive declares", virtualHost: virtualHost)
+    }
+}
+
+extension Plan.Status {
+    /// The status without differences in `properties`; unchanged when nothing else differs.
+    func ignoring(_ properties: Set<String>) -> Plan.Status {
+        guard case .inequivalent(let differences) = self else { return self }
+        let kept = differences.filter { !properties.contains($0.property) }
+        return kept.isEmpty ? .unchanged : .inequivalent(kept)
     }
 }

@@ -69,7 +69,7 @@ extension Plan {
     }
 
     static func compareArguments(_ live: [String: ArgumentJSON], _ declared: [String: ArgumentValue]) -> [Difference] {
-        Set(live.keys).union(declared.keys).sorted().compactMap { key in
+        Set(live.keys).union(declared.keys).subtracting(Topology.Queue.creationOnlyArguments).sorted().compactMap { key in
             switch (live[key], declared[key]) {
             case let (live?, declared?): declared.matches(live) ? nil : Difference(property: key, broker: live.description, topology: declared.text)
             case let (live?, nil): Difference(property: key, broker: live.description, topology: nil)

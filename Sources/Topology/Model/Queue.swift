@@ -66,12 +66,23 @@ public struct Queue: Sendable {
     }
 
     public static let defaultPrefetch = 16
+    /// Replicas of a quorum queue when it is created (`rabbitmq-queues grow` adds more later).
+    public static let replicas = 3
+    /// Read by the broker only when it creates a queue: a queue created before the topology set
+    /// it is equivalent, so `apply` never compares it (the broker refuses a redeclare that
+    /// differs in it, which is why `apply` declares only missing queues).
+    public static let initialGroupSizeArgument = "x-quorum-initial-group-size"
+    public static let creationOnlyArguments: Set<String> = [initialGroupSizeArgument]
     public static let defaultDeliveryLimit = 5
 
     /// The `x-` arguments of `queue.declare`. The one place they are computed, so the
     /// definitions export and `apply` can never disagree about them.
     public var arguments: [String: ArgumentValue] {
         var arguments: [String: ArgumentValue] = ["x-queue-type": .string(kind.rawValue)]
+        if kind == .quorum {
+            // Three replicas on a cluster (one node can be lost); all nodes on a smaller one.
+            arguments[Self.initialGroupSizeArgument] = .int(Self.replicas)
+        }
         if let deadLetterExchange {
             arguments["x-dead-letter-exchange"] = .string(deadLetterExchange)
             if kind == .quorum {
