@@ -11,15 +11,22 @@ let swiftSettings: [SwiftSetting] = [
 /// The business systems, found by folder: `Sources/<Name>System/` (one folder per bounded
 /// context) with its scenarios in `Tests/<Name>SystemTests/`. Adding a system adds no line here;
 /// `Sources/WarrenCLI/Systems.swift` registers it with the `warren` command.
+/// A `Python` folder (a context run by a Python worker, see docs/writing-a-worker-in-another-language.md)
+/// is left out of the module, and a system folder with no Swift file yet is not a module.
 let systemModules = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources")) ?? [])
-    .filter { $0.hasSuffix("System") }.sorted()
+    .filter { $0.hasSuffix("System") && hasSwiftSources(Context.packageDirectory + "/Sources/\($0)") }.sorted()
+func hasSwiftSources(_ folder: String) -> Bool {
+    let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
+    return files.contains { $0.hasSuffix(".swift") && !$0.hasPrefix("Python/") }
+}
 let systemTargets: [Target] = systemModules.flatMap { module -> [Target] in
     var targets: [Target] = [
         .target(name: module, dependencies: ["Warren", "Postgres", .product(name: "Logging", package: "swift-log")],
+                exclude: ["Python"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Sources/\(module)/\($0)") },
                 swiftSettings: swiftSettings),
     ]
     if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests") {
-        let extras = ["HTTPie", "Fixtures"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests/\($0)") }
+        let extras = ["HTTPie", "Fixtures", "Python"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests/\($0)") }
         targets.append(.testTarget(name: "\(module)Tests",
                                    dependencies: [.target(name: module), "Warren", "WarrenTesting", "WarrenIngress", "WarrenTrace", "BrokerAdmin", "Topology", "Postgres", "RabbitMQ",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
