@@ -20,6 +20,8 @@ http() {
     sed 's/^/  /' "$LAST"
     printf '\n'
     STATUS="$(head -n 1 "$LAST" | awk '{print $2}')"
+    # What ran and what it answered, for scripts/check-docs (every command the docs show must be here).
+    if [[ -n "${HTTPIE_RECORD:-}" ]]; then printf '%s\t%s\n' "${STATUS:-none}" "$(printf '%s\x1f' "$@")" >>"$HTTPIE_RECORD"; fi
     awk 'NR == 1, /^\r?$/' "$LAST" >"$LAST.headers"
     awk 'found { print } /^\r?$/ { found = 1 }' "$LAST" >"$LAST.json"
 }
