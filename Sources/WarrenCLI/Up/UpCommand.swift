@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Warren
 
 /// `warren up [SYSTEM]`: a whole system on one machine, without Docker.
 struct UpCommand: AsyncParsableCommand {
@@ -11,7 +12,9 @@ struct UpCommand: AsyncParsableCommand {
         Starts the local RabbitMQ and PostgreSQL with scripts/servers (a no-op when they run) and \
         runs the system in a vhost and a database named after it (--no-servers uses $AMQP_URL and \
         $DATABASE_URL as given instead), applies the system's topology, then \
-        runs `warren worker CONTEXT` for each context and `warren ingress SYSTEM` when this binary \
+        runs `warren worker CONTEXT` for each context (a context in another language, such as \
+        storage's Python customer, runs the program its system declares, with the same environment) \
+        and `warren ingress SYSTEM` when this binary \
         has it, prefixing every line with the process's name. A process that exits is restarted \
         after 1 s, doubling up to 30 s while it keeps failing. SIGTERM or Ctrl-C stops every \
         process gracefully (a second one kills them). Worker N (from 0, in start order) serves \
@@ -51,7 +54,7 @@ struct UpCommand: AsyncParsableCommand {
             throw ValidationError("`warren up all` gives each system a vhost and a database of its own on the local servers: it cannot take --no-servers")
         }
         let several = systems.count > 1
-        let replicas = try parseScales(known: systems.flatMap { system in system.contexts.map { several ? "\(system.name)/\($0)" : $0 } })
+        let replicas = try parseScales(known: systems.flatMap { system in Self.contexts(of: system).map { several ? "\(system.name)/\($0)" : $0 } })
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let hasIngress = Warren.configuration.subcommands.contains { $0.configuration.commandName == "ingress" }
         var environment = ProcessInfo.processInfo.environment
@@ -64,15 +67,19 @@ struct UpCommand: AsyncParsableCommand {
         var healthIndex = 0
         for (index, system) in systems.enumerated() {
             var children: [Supervisor.Child] = []
-            for context in system.contexts {
+            for context in Self.contexts(of: system) {
                 let label = several ? "\(system.name)/\(context)" : context
                 let count = replicas[label] ?? 1
+                // A context in another language runs its own program, with the same environment.
+                let program = try Self.externalWorker(of: system, context: context).map(Self.program)
                 for replica in 1...count {
                     var childEnvironment = environment
                     childEnvironment["HEALTH_PORT"] = healthPort == 0 ? "0" : "\(healthPort + healthIndex)"
                     healthIndex += 1
-                    children.append(Supervisor.Child(name: count == 1 ? label : "\(label).\(replica)", executable: executable,
-                                                     arguments: ["worker", "\(system.name)/\(context)"], environment: childEnvironment))
+                    children.append(Supervisor.Child(name: count == 1 ? label : "\(label).\(replica)",
+                                                     executable: program?.executable ?? executable,
+                                                     arguments: program?.arguments ?? ["worker", "\(system.name)/\(context)"],
+                                                     environment: childEnvironment))
                 }
             }
             let port = firstIngressPort + index
@@ -150,6 +157,33 @@ struct UpCommand: AsyncParsableCommand {
         await supervisor.run(children)
         for source in signals { source.cancel() }
         output.note("up", "every process stopped")
+    }
+
+    /// The system's contexts in start order: its Swift contexts (a context also listed as an
+    /// external worker keeps its place), then its other external workers.
+    static func contexts(of system: ContextCatalog.System) -> [String] {
+        let external = externalWorkers(of: system).map(\.context)
+        return system.contexts + external.filter { !system.contexts.contains($0) }
+    }
+
+    /// What the system declares through `ExternalWorkers` (docs/writing-a-worker-in-another-language.md).
+    static func externalWorkers(of system: ContextCatalog.System) -> [ExternalWorker] {
+        let type = registeredSystems.first { $0.name == system.name }
+        return (type as? any ExternalWorkers.Type)?.externalWorkers ?? []
+    }
+
+    static func externalWorker(of system: ContextCatalog.System, context: String) -> ExternalWorker? {
+        externalWorkers(of: system).first { $0.context == context }
+    }
+
+    /// The external worker's program, checked before anything starts: its path is relative to the
+    /// repository, where `warren up` runs.
+    static func program(_ worker: ExternalWorker) throws -> (executable: URL, arguments: [String]) {
+        let path = worker.command[0]
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ValidationError("\(worker.context) runs \(path), which is not an executable file here: run `warren up` from the repository")
+        }
+        return (URL(fileURLWithPath: path), Array(worker.command.dropFirst()))
     }
 
     private func parseScales(known: [String]) throws -> [String: Int] {
