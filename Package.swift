@@ -21,14 +21,16 @@ func hasSwiftSources(_ folder: String) -> Bool {
 }
 let systemTargets: [Target] = systemModules.flatMap { module -> [Target] in
     var targets: [Target] = [
-        .target(name: module, dependencies: ["Warren", "Postgres", .product(name: "Logging", package: "swift-log")],
+        .target(name: module, dependencies: ["Warren", "WarrenEmbedded", "Postgres", .product(name: "Logging", package: "swift-log"),
+                                           .product(name: "GRDB", package: "GRDB.swift"),
+                                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 exclude: ["Python"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Sources/\(module)/\($0)") },
                 swiftSettings: swiftSettings),
     ]
     if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests") {
         let extras = ["HTTPie", "Fixtures", "Python"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests/\($0)") }
         targets.append(.testTarget(name: "\(module)Tests",
-                                   dependencies: [.target(name: module), "Warren", "WarrenTesting", "WarrenIngress", "WarrenTrace", "BrokerAdmin", "Topology", "Postgres", "RabbitMQ",
+                                   dependencies: [.target(name: module), "Warren", "WarrenEmbedded", "WarrenTesting", "WarrenIngress", "WarrenTrace", "BrokerAdmin", "Topology", "Postgres", "RabbitMQ",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
@@ -58,6 +60,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         // SHA-256 and HMAC for stable ids and card hashes (already built for Hummingbird's TLS stack).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // A context whose state is an embedded SQLite store (storagemanage): DESIGN.md names GRDB.
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // C libraries, from Debian's -dev packages.
@@ -113,6 +117,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The worker runtime of a context whose state is an embedded SQLite file (GRDB): the same
+        // broker side as `Warren`'s, with inbox, state and outbox in one SQLite transaction.
+        .target(
+            name: "WarrenEmbedded",
+            dependencies: [
+                "Warren", "RabbitMQ", "Topology",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The HTTP gateway of one system: requests become commands and RPC calls, GETs read views.
         .target(
             name: "WarrenIngress",
@@ -141,6 +158,7 @@ let package = Package(
                 "RabbitMQ", "Postgres", "Topology", "BrokerAdmin", "Warren", "WarrenIngress", "WarrenTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + systemModules.map { .target(name: $0) },
             swiftSettings: swiftSettings
         ),
@@ -183,6 +201,16 @@ let package = Package(
                 "WarrenIngress", "Warren", "WarrenTesting", "CleaningSystem", "Postgres", "Topology",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WarrenEmbeddedTests",
+            dependencies: [
+                "WarrenEmbedded", "Warren", "WarrenTesting", "BrokerAdmin", "RabbitMQ", "Topology",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],

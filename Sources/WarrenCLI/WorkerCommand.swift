@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 import Warren
 
 /// `warren worker CONTEXT`: runs one bounded context until SIGTERM or SIGINT.
@@ -20,20 +21,20 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let found: BoundedContext?
+        let found: (@Sendable () throws -> ServiceGroup)?
         do {
-            found = try ContextCatalog.context(named: context, environment: environment)
+            found = try ContextCatalog.worker(named: context, environment: environment)
         } catch {
             standardError("error: \(error)")
             throw ExitCode(2)
         }
-        guard let context = found else {
+        guard let buildWorker = found else {
             standardError("unknown context `\(self.context)`; known: \(ContextCatalog.knownNames)")
             throw ExitCode.failure
         }
         do {
             try LoggingConfiguration.fromEnvironment(environment).bootstrap()
-            let group = try WorkerApplication.build(context: context, environment: environment)
+            let group = try buildWorker()
             try await group.run()
         } catch let problem as WorkerConfiguration.Problem {
             standardError("error: \(problem)")

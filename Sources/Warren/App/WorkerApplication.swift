@@ -15,11 +15,19 @@ public enum WorkerApplication {
                              environment: [String: String] = ProcessInfo.processInfo.environment,
                              state: WorkerState? = nil,
                              logOutput: LogOutput = .standardError) throws -> ServiceGroup {
+        try build(context: context, environment: environment, state: state, logOutput: logOutput, store: nil)
+    }
+
+    /// The same for a context whose state is in `store` (an embedded store's runtime), built
+    /// from the worker's configuration; nil is PostgreSQL's, which needs `DATABASE_URL`.
+    package static func build(context: BoundedContext, environment: [String: String], state: WorkerState?, logOutput: LogOutput,
+                              store: (@Sendable (WorkerConfiguration, [String: String]) throws -> any ContextStore)?) throws -> ServiceGroup {
         let logging = try LoggingConfiguration.fromEnvironment(environment)
-        let configuration = try WorkerConfiguration.fromEnvironment(environment)
+        let configuration = try WorkerConfiguration.fromEnvironment(environment, needsDatabaseURL: store == nil)
         let state = state ?? WorkerState(handlerStuckAfter: configuration.handlerStuckAfterSeconds)
         let logger = logging.logger(label: "warren.worker", output: logOutput)
-        let worker = Worker(context: context, configuration: configuration, state: state, logger: logger)
+        let worker = Worker(context: context, configuration: configuration, state: state, logger: logger,
+                            store: try store?(configuration, environment) ?? PostgresStore(context: context, configuration: configuration))
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if configuration.healthPort != 0 {

@@ -2,14 +2,14 @@ import Foundation
 import Topology
 
 /// Where a context's messages go and what they must contain, read once from the topology.
-struct Routes: Sendable {
+package struct Routes: Sendable {
     let context: String
     /// Wire type → exchange, for everything this context may publish.
     private let exchanges: [String: String]
     /// Wire type → declared fields, for every message of the fleet.
     private let fields: [String: [Field]]
 
-    init(context: Topology.Context, fleet: Fleet) {
+    package init(context: Topology.Context, fleet: Fleet) {
         self.context = context.name
         var exchanges: [String: String] = [:]
         for publication in context.publications(in: fleet) { exchanges[publication.type] = publication.exchange }
@@ -22,7 +22,7 @@ struct Routes: Sendable {
     func fields(of type: String) -> [Field]? { fields[type] }
 
     /// The outbox record of a message this context publishes, or why it may not.
-    func outgoing(type: String, body: Data, causedBy cause: Envelope) throws -> OutboxMessage {
+    package func outgoing(type: String, body: Data, causedBy cause: Envelope) throws -> OutboxMessage {
         guard let exchange = exchanges[type] else {
             throw PermanentFailure(.topologyViolation, "\(context) may not publish \(type): its topology file neither declares it as an event nor lists it under `sends` or `calls`")
         }
@@ -43,4 +43,12 @@ package struct OutboxMessage: Sendable {
     package var routingKey: String
     package var envelope: Envelope
     package var body: Data
+
+    package init(id: Int64 = 0, exchange: String, routingKey: String, envelope: Envelope, body: Data) {
+        self.id = id
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.envelope = envelope
+        self.body = body
+    }
 }

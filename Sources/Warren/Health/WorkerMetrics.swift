@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// The per-delivery series are made once per message type and kept: making one looks it up in
 /// the metrics backend (a lock, label checks), which would cost every delivery again.
-struct WorkerMetrics: Sendable {
+package struct WorkerMetrics: Sendable {
     let context: String
     private let perType = PerType()
 
@@ -28,7 +28,7 @@ struct WorkerMetrics: Sendable {
         }
     }
 
-    func outboxBacklog(_ rows: Int) {
+    package func outboxBacklog(_ rows: Int) {
         Gauge(label: "warren_outbox_backlog", dimensions: [("context", context)]).record(rows)
     }
 

@@ -24,15 +24,15 @@ public final class WorkerState: Sendable {
     /// Why the worker is not ready, for `/readyz`.
     public var reason: String { notReadyReason.withLock { $0 } }
 
-    func setReady(_ value: Bool, reason: String = "") {
+    package func setReady(_ value: Bool, reason: String = "") {
         if !value { notReadyReason.withLock { $0 = reason.isEmpty ? "not consuming" : reason } }
         ready.store(value, ordering: .relaxed)
     }
 
     func tick() { lastTick.store(Int64(Date().timeIntervalSince1970), ordering: .relaxed) }
 
-    func laneStarted(_ lane: Int) { busyLanes.withLock { $0[lane] = Int64(Date().timeIntervalSince1970) } }
-    func laneFinished(_ lane: Int) { busyLanes.withLock { _ = $0.removeValue(forKey: lane) } }
+    package func laneStarted(_ lane: Int) { busyLanes.withLock { $0[lane] = Int64(Date().timeIntervalSince1970) } }
+    package func laneFinished(_ lane: Int) { busyLanes.withLock { _ = $0.removeValue(forKey: lane) } }
 
     /// Nil while alive; otherwise why the worker is wedged.
     public func wedged(tolerance: Int64 = 30) -> String? {

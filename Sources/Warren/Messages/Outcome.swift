@@ -48,7 +48,7 @@ public struct Outcome: Codable, Sendable, Hashable {
     public static let done = Outcome(result: .done)
 
     /// Its JSON; an `Outcome` holds only strings and JSON values, so encoding cannot fail.
-    static func encoded(_ outcome: Outcome) -> Data {
+    package static func encoded(_ outcome: Outcome) -> Data {
         (try? JSONEncoder.warren.encode(outcome)) ?? Data(#"{"result":"done"}"#.utf8)
     }
 

@@ -11,7 +11,7 @@ import Topology
 /// infrastructure failure (database or broker connection lost), which `process` throws without
 /// acking: the caller restores the connection and the broker delivers the message again, which
 /// the inbox then recognizes if its effects were already committed.
-struct DeliveryPipeline: Sendable {
+package struct DeliveryPipeline: Sendable {
     let context: BoundedContext
     let topology: Topology.Context
     let routes: Routes
@@ -26,12 +26,39 @@ struct DeliveryPipeline: Sendable {
     /// Ids claimed by `before` steps (`Calls.claimId`).
     var idClaims: IdClaims? = nil
 
-    enum Outcome: String, Sendable {
+    /// The pipeline of a context's deliveries over `publisher`. Its inbox and outbox name the
+    /// context's PostgreSQL tables, which only `process(_:from:database:started:)` uses; another
+    /// store brings its own transaction (`process(_:from:transact:)`).
+    package init(context: BoundedContext, topology: Topology.Context, routes: Routes, publisher: Publisher, sentRows: SentRows,
+                 metrics: WorkerMetrics, logger: Logger, rpcClient: RPCClient? = nil) {
+        let schema = ContextSchema(context: context.name)
+        self.init(context: context, topology: topology, routes: routes, inbox: Inbox(schema: schema), outbox: Outbox(schema: schema),
+                  publisher: publisher, sentRows: sentRows, metrics: metrics, logger: logger, rpcClient: rpcClient)
+    }
+
+    private init(context: BoundedContext, topology: Topology.Context, routes: Routes, inbox: Inbox, outbox: Outbox,
+                 publisher: Publisher, sentRows: SentRows, metrics: WorkerMetrics, logger: Logger, rpcClient: RPCClient?) {
+        self.context = context
+        self.topology = topology
+        self.routes = routes
+        self.inbox = inbox
+        self.outbox = outbox
+        self.publisher = publisher
+        self.sentRows = sentRows
+        self.metrics = metrics
+        self.logger = logger
+        self.rpcClient = rpcClient
+    }
+
+    /// The routes of the context's messages, for a store that writes its own outbox rows.
+    package var contextRoutes: Routes { routes }
+
+    package enum Outcome: String, Sendable {
         case handled, duplicate, retried, dead, expired
     }
 
     /// A delivery whose handler's calls were started before its turn in the lane.
-    struct Started: Sendable {
+    package struct Started: Sendable {
         let calls: Calls
         let ahead: HandlerTransaction.Ahead
     }
@@ -75,6 +102,22 @@ struct DeliveryPipeline: Sendable {
 
     func process(_ delivery: Delivery, from queue: Topology.Queue, database: PostgresConnection,
                  started: Started? = nil) async throws -> Outcome {
+        try await process(delivery, from: queue, started: started) { [inbox, outbox, routes] handler, envelope, calls, logger in
+            try await HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
+                .run(handler, body: delivery.body, envelope: envelope, queue: queue.name, database: database, calls: calls,
+                     logger: logger, ahead: started?.ahead)
+        }
+    }
+
+    /// Steps 1–3 for one delivery in the context's store: the handler with its inbox record and
+    /// outbox rows in one transaction, committed, or the handler's error after a rollback.
+    package typealias Transact = @Sendable (_ handler: Handler, _ envelope: Envelope, _ calls: Calls, _ logger: Logger) async throws
+        -> HandlerTransaction.Result
+
+    /// The reliability protocol for one delivery whatever the store: checks, `transact`, then
+    /// publish, reply and ack, or retry and dead-letter. Throws only a lost connection (no ack).
+    package func process(_ delivery: Delivery, from queue: Topology.Queue, started: Started? = nil,
+                         transact: Transact) async throws -> Outcome {
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue.name)"
         let envelope: Envelope
@@ -100,11 +143,9 @@ struct DeliveryPipeline: Sendable {
         let handler = context.handler(for: envelope.type)!
         let calls = started?.calls ?? Calls(client: rpcClient, claims: idClaims, cause: envelope)
         let startedAt = ContinuousClock.now
-        let transaction = HandlerTransaction(inbox: inbox, outbox: outbox, routes: routes)
         let result: HandlerTransaction.Result
         do {
-            result = try await transaction.run(handler, body: delivery.body, envelope: envelope, queue: queue.name,
-                                               database: database, calls: calls, logger: logger, ahead: started?.ahead)
+            result = try await transact(handler, envelope, calls, logger)
         } catch {
             await sendCompensations(calls, logger: logger)
             if let failure = error as? PermanentFailure {
@@ -249,7 +290,7 @@ struct DeliveryPipeline: Sendable {
     }
 
     /// Lost connections are not the message's fault: they must not use up its attempts.
-    static func isInfrastructure(_ error: any Error) -> Bool {
+    package static func isInfrastructure(_ error: any Error) -> Bool {
         if let error = error as? PostgresError {
             return [.connectionLost, .connectionClosed, .connectionFailed].contains(error.code)
         }

@@ -11,11 +11,8 @@ import Topology
 /// transaction (an RPC) do not hold the lane: up to `callsAhead` queued deliveries have their
 /// calls started while the lane commits the ones before them, still in arrival order. Queued
 /// deliveries without calls commit together, up to `commitTogether` in one transaction.
-final class Lane: Sendable {
-    struct Work: Sendable {
-        let delivery: Delivery
-        let queue: Topology.Queue
-    }
+final class Lane: DeliveryLane {
+    typealias Work = QueuedDelivery
 
     let index: Int
     let database: PostgresConnection
@@ -140,12 +137,17 @@ final class Lane: Sendable {
 
 /// Exponential backoff with full jitter, so replicas that lost the same server do not all
 /// return at the same instant.
-struct Backoff: Sendable {
+package struct Backoff: Sendable {
     var attempt = 0
     var base: Duration = .milliseconds(100)
     var maximum: Duration = .seconds(5)
 
-    mutating func next() -> Duration {
+    package init(base: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
+        self.base = base
+        self.maximum = maximum
+    }
+
+    package mutating func next() -> Duration {
         attempt += 1
         let ceiling = min(maximum, base * (1 << min(attempt, 16)))
         let milliseconds = ceiling.milliseconds

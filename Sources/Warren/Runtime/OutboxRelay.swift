@@ -6,15 +6,17 @@ import Synchronization
 ///
 /// Deleting per delivery would cost a second commit for every message; a row deleted late is
 /// only at risk of being published again, which consumers' inboxes absorb.
-final class SentRows: Sendable {
+package final class SentRows: Sendable {
     private let ids = Mutex<[Int64]>([])
+
+    package init() {}
 
     func add(_ confirmed: [Int64]) {
         guard !confirmed.isEmpty else { return }
         ids.withLock { $0.append(contentsOf: confirmed) }
     }
 
-    func take() -> [Int64] {
+    package func take() -> [Int64] {
         ids.withLock { ids in
             defer { ids.removeAll(keepingCapacity: true) }
             return ids
@@ -23,10 +25,11 @@ final class SentRows: Sendable {
 }
 
 /// A flag one task sets and another polls between rounds of work.
-final class StopFlag: Sendable {
+package final class StopFlag: Sendable {
     private let flag = Atomic<Bool>(false)
-    var isStopped: Bool { flag.load(ordering: .relaxed) }
-    func stop() { flag.store(true, ordering: .relaxed) }
+    package init() {}
+    package var isStopped: Bool { flag.load(ordering: .relaxed) }
+    package func stop() { flag.store(true, ordering: .relaxed) }
 }
 
 /// Deletes sent outbox rows, and publishes rows left unsent by a crash or a broker outage.

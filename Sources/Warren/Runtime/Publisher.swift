@@ -9,7 +9,7 @@ import Synchronization
 /// The broker closes a channel on some publishing errors (404 for a missing exchange, 403 for a
 /// forbidden one); the publisher then opens a new channel for the next call, so one bad message
 /// never stops the others.
-final class Publisher: Sendable {
+package final class Publisher: Sendable {
     let connection: Connection
     private let channel: Mutex<Channel?>
     /// Replies go on a channel without confirms: see `reply(_:)`.
@@ -34,7 +34,7 @@ final class Publisher: Sendable {
 
     /// Publishes the messages and returns, for each, nil when confirmed or the error the broker gave.
     /// Throws only when the connection itself failed.
-    func publish(_ messages: [OutgoingMessage]) async throws -> [RabbitMQError?] {
+    package func publish(_ messages: [OutgoingMessage]) async throws -> [RabbitMQError?] {
         guard !messages.isEmpty else { return [] }
         let channel = try await channel(in: self.channel, confirms: true)
         let results: [Result<Void, RabbitMQError>]
@@ -78,7 +78,7 @@ final class Publisher: Sendable {
 }
 
 extension OutboxMessage {
-    var outgoing: OutgoingMessage {
+    package var outgoing: OutgoingMessage {
         OutgoingMessage(exchange: exchange, routingKey: routingKey, body: body, properties: envelope.properties, mandatory: true)
     }
 }

@@ -16,14 +16,24 @@ public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
     public let state: WorkerState
     private let logger: Logger
+    private let store: any ContextStore
 
-    public init(context: BoundedContext, configuration: WorkerConfiguration, state: WorkerState = WorkerState(), logger: Logger) {
+    /// A worker whose context keeps its state in PostgreSQL (`DATABASE_URL`).
+    public convenience init(context: BoundedContext, configuration: WorkerConfiguration, state: WorkerState = WorkerState(), logger: Logger) {
+        self.init(context: context, configuration: configuration, state: state, logger: logger,
+                  store: PostgresStore(context: context, configuration: configuration))
+    }
+
+    /// A worker whose context keeps its state in `store` (an embedded store's runtime).
+    package init(context: BoundedContext, configuration: WorkerConfiguration, state: WorkerState = WorkerState(), logger: Logger,
+                 store: any ContextStore) {
         var logger = logger
         logger[metadataKey: "context"] = "\(context.name)"
         self.context = context
         self.configuration = configuration
         self.state = state
         self.logger = logger
+        self.store = store
     }
 
     public struct StartFailure: Error, CustomStringConvertible {
@@ -31,7 +41,7 @@ public final class Worker: Service, Sendable {
     }
 
     /// The context's part of the topology, checked against its handlers.
-    func loadTopology() throws -> (Fleet, Topology.Context) {
+    package func loadTopology() throws -> (Fleet, Topology.Context) {
         let (fleet, problems) = try TopologyDirectory(configuration.topologyDirectory).check(system: context.system)
         if !problems.isEmpty {
             throw StartFailure(description: "the topology under \(configuration.topologyDirectory) has problems (run `warren topology check`):\n" + problems.map { "  \($0)" }.joined(separator: "\n"))
@@ -48,12 +58,11 @@ public final class Worker: Service, Sendable {
 
     public func run() async throws {
         let (fleet, topology) = try loadTopology()
+        if topology.store.isProcessLocal, store is PostgresStore {
+            throw StartFailure(description: "\(topology.location.file) declares `store: \(topology.store)`: \(context.name) runs on the embedded store's runtime (WarrenEmbedded), not on PostgreSQL")
+        }
         let amqp = try Configuration(url: configuration.amqpURL)
-        var postgres = try PostgresConfiguration(url: configuration.databaseURL)
-        // Handlers name their tables plainly; libpq sends this again on every reconnect.
-        postgres.parameters["options"] = "-c search_path=\(ContextSchema(context: context.name).name),public"
         let metrics = WorkerMetrics(context: context.name)
-        let schema = ContextSchema(context: context.name)
 
         let heartbeat = Task { [state] in
             while !Task.isCancelled {
@@ -63,11 +72,9 @@ public final class Worker: Service, Sendable {
         }
         defer { heartbeat.cancel() }
 
-        // One connection per lane, one for the relay; kept across broker reconnects.
-        guard let databases = await connectDatabases(postgres, count: configuration.concurrency + 1) else { return }
-        defer { Task { for database in databases { await database.close() } } }
-        guard let applied = try await migrate(schema, on: databases[0]) else { return }
-        if !applied.isEmpty { logger.info("schema migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
+        // The store's connections or file are kept across broker reconnects.
+        guard try await store.open(state: state, logger: logger) else { return }
+        defer { Task { [store] in await store.close() } }
 
         // Handlers that call other contexts share one RPC connection, kept across sessions.
         var rpcClient: RPCClient?
@@ -80,14 +87,11 @@ public final class Worker: Service, Sendable {
         // whose `before` steps still wait for replies; the client stops when `run` returns.
         let rpcTask = rpcClient.map { client in Task.detached { try await client.run() } }
         defer { rpcTask?.cancel() }
-        let idClaims = IdClaims(schema: schema, configuration: postgres, logger: logger)
-        defer { Task { await idClaims.close() } }
 
         var backoff = Backoff(maximum: .seconds(10))
         while !Self.shuttingDown {
             do {
-                let shutdown = try await runSession(amqp: amqp, fleet: fleet, topology: topology, databases: databases,
-                                                    schema: schema, metrics: metrics, rpcClient: rpcClient, idClaims: idClaims)
+                let shutdown = try await runSession(amqp: amqp, fleet: fleet, topology: topology, metrics: metrics, rpcClient: rpcClient)
                 if shutdown { break }
                 backoff = Backoff(maximum: .seconds(10))
             } catch {
@@ -104,43 +108,6 @@ public final class Worker: Service, Sendable {
 
     private static var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
-    /// Migrates the schema; a database lost meanwhile (a restart) is waited for and the
-    /// migration tried again, as every other use of the database does. Nil on shutdown.
-    private func migrate(_ schema: ContextSchema, on database: PostgresConnection) async throws -> [String]? {
-        var backoff = Backoff(maximum: .seconds(10))
-        while !Self.shuttingDown {
-            do {
-                return try await schema.migrate(database, context: context.migrations)
-            } catch let error as PostgresError where DeliveryPipeline.isInfrastructure(error) {
-                state.setReady(false, reason: "database unavailable (\(error)); retrying")
-                let delay = backoff.next()
-                logger.warning("schema migration interrupted: the database is unavailable; retrying",
-                               metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
-                try? await database.reset()
-            }
-        }
-        return nil
-    }
-
-    private func connectDatabases(_ configuration: PostgresConfiguration, count: Int) async -> [PostgresConnection]? {
-        var backoff = Backoff(maximum: .seconds(10))
-        while !Self.shuttingDown {
-            do {
-                var connections: [PostgresConnection] = []
-                for _ in 0..<count { connections.append(try await PostgresConnection.connect(configuration, logger: logger)) }
-                return connections
-            } catch {
-                if await DatabaseCreation.createIfMissing(configuration, after: error, logger: logger) { continue }
-                state.setReady(false, reason: "database unavailable (\(error)); retrying")
-                let delay = backoff.next()
-                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
-            }
-        }
-        return nil
-    }
-
     private enum SessionEnd: Sendable {
         case shutdown
         case lost(String)
@@ -148,9 +115,8 @@ public final class Worker: Service, Sendable {
 
     /// One broker session: two connections, the consumers, the lanes and the relay. Returns true
     /// after a graceful shutdown; throws when a connection was lost, so `run` reconnects.
-    private func runSession(amqp: Configuration, fleet: Fleet, topology: Topology.Context, databases: [PostgresConnection],
-                            schema: ContextSchema, metrics: WorkerMetrics, rpcClient: RPCClient?,
-                            idClaims: IdClaims) async throws -> Bool {
+    private func runSession(amqp: Configuration, fleet: Fleet, topology: Topology.Context, metrics: WorkerMetrics,
+                            rpcClient: RPCClient?) async throws -> Bool {
         var consumeConfiguration = amqp
         consumeConfiguration.options.connectionName = "\(context.name) consume"
         var publishConfiguration = amqp
@@ -172,22 +138,18 @@ public final class Worker: Service, Sendable {
         let publisher = Publisher(connection: publishing, logger: logger)
         let sentRows = SentRows()
         let pipeline = DeliveryPipeline(
-            context: context, topology: topology, routes: Routes(context: topology, fleet: fleet), inbox: Inbox(schema: schema),
-            outbox: Outbox(schema: schema), publisher: publisher, sentRows: sentRows, metrics: metrics, logger: logger,
-            rpcClient: rpcClient, idClaims: idClaims)
-        let relay = OutboxRelay(outbox: Outbox(schema: schema), sentRows: sentRows, publisher: publisher, metrics: metrics,
-                                logger: logger, interval: configuration.relayInterval,
-                                inboxPruning: InboxPruning(schema: schema, retention: configuration.inboxRetention))
-        let lanes = (0..<configuration.concurrency).map { Lane(index: $0, database: databases[$0], state: state, callsAhead: configuration.callsAhead,
-                                                               commitTogether: configuration.commitTogether) }
+            context: context, topology: topology, routes: Routes(context: topology, fleet: fleet), publisher: publisher,
+            sentRows: sentRows, metrics: metrics, logger: logger, rpcClient: rpcClient)
+        let session = store.session(SessionBroker(pipeline: pipeline, publisher: publisher, sentRows: sentRows, metrics: metrics,
+                                                  state: state, configuration: configuration, logger: logger))
+        let lanes = session.lanes
         let relayStop = StopFlag()
         let queues = topology.queues.filter { ($0.role == .consumer || $0.role == .rpc) && !$0.consumes.isEmpty }
         let consumers = try await startConsumers(queues, on: consuming)
 
         let end: SessionEnd = await withTaskGroup(of: Bool.self) { group in
-            for lane in lanes { group.addTask { await lane.run(pipeline, logger: self.logger); return true } }
-            let relayDatabase = databases[self.configuration.concurrency]
-            group.addTask { await relay.run(database: relayDatabase, stop: relayStop); return true }
+            for lane in lanes { group.addTask { await lane.run(session.pipeline, logger: self.logger); return true } }
+            group.addTask { await session.relay(relayStop); return true }
             state.setReady(true)
             metrics.connected(true)
             logger.info("worker ready", metadata: ["queues": "\(queues.map(\.name).joined(separator: ","))", "lanes": "\(lanes.count)"])
@@ -239,7 +201,7 @@ public final class Worker: Service, Sendable {
 
     /// Feeds deliveries to lanes until a graceful shutdown (consumers cancelled, buffered
     /// deliveries still handed on) or until a connection or consumer is lost.
-    private func intake(_ consumers: [(Consumer, Topology.Queue)], lanes: [Lane], consuming: Connection,
+    private func intake(_ consumers: [(Consumer, Topology.Queue)], lanes: [any DeliveryLane], consuming: Connection,
                         connections: [Connection]) async -> SessionEnd {
         await withTaskGroup(of: SessionEnd?.self) { group in
             for (consumer, queue) in consumers {
@@ -283,12 +245,12 @@ public final class Worker: Service, Sendable {
     }
 
     /// Returns nil when the consumer ends; a thrown error (channel or connection lost) is logged.
-    private func dispatch(_ consumer: Consumer, queue: Topology.Queue, to lanes: [Lane], executor: any TaskExecutor) async -> SessionEnd? {
+    private func dispatch(_ consumer: Consumer, queue: Topology.Queue, to lanes: [any DeliveryLane], executor: any TaskExecutor) async -> SessionEnd? {
         do {
             // On the consuming connection's own thread: deliveries arrive with no thread hop.
             try await withTaskExecutorPreference(executor) {
                 for try await delivery in consumer {
-                    lane(for: delivery, queue: queue, among: lanes).enqueue(Lane.Work(delivery: delivery, queue: queue))
+                    lane(for: delivery, queue: queue, among: lanes).enqueue(QueuedDelivery(delivery: delivery, queue: queue))
                 }
             }
         } catch {
@@ -297,7 +259,7 @@ public final class Worker: Service, Sendable {
         return nil
     }
 
-    private func lane(for delivery: Delivery, queue: Topology.Queue, among lanes: [Lane]) -> Lane {
+    private func lane(for delivery: Delivery, queue: Topology.Queue, among lanes: [any DeliveryLane]) -> any DeliveryLane {
         if let key = queue.orderingKey, let value = OrderingKey.value(of: key, in: delivery.body) {
             return lanes[OrderingKey.lane(for: value, count: lanes.count)]
         }

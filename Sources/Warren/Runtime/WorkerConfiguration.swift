@@ -39,6 +39,12 @@ public struct WorkerConfiguration: Sendable {
     /// Reads `AMQP_URL`, `DATABASE_URL`, `CONCURRENCY`, `CALLS_AHEAD`, `COMMIT_TOGETHER`, `PREFETCH`, `HEALTH_PORT`,
     /// `SHUTDOWN_GRACE_SECONDS`, `TOPOLOGY_DIR`, `RELAY_INTERVAL_MS`, `INBOX_RETENTION_HOURS`, `HANDLER_STUCK_SECONDS`, `RPC_BREAKER_*`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WorkerConfiguration {
+        try fromEnvironment(environment, needsDatabaseURL: true)
+    }
+
+    /// The same; `DATABASE_URL` may be absent when the context keeps its state elsewhere (an
+    /// embedded store), and is then empty.
+    package static func fromEnvironment(_ environment: [String: String], needsDatabaseURL: Bool) throws -> WorkerConfiguration {
         func required(_ name: String, hint: String) throws -> String {
             guard let value = environment[name], !value.isEmpty else {
                 throw Problem(description: "\(name) is not set: \(hint)")
@@ -50,8 +56,9 @@ public struct WorkerConfiguration: Sendable {
         guard amqp.hasPrefix("amqp://") || amqp.hasPrefix("amqps://") else {
             throw Problem(description: "AMQP_URL must start with amqp:// or amqps://, got `\(amqp.prefix(8))...`")
         }
-        let database = try required("DATABASE_URL", hint: "the database, e.g. postgres://user:password@127.0.0.1:5432/warren")
-        guard database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") else {
+        let database = needsDatabaseURL || environment["DATABASE_URL"]?.isEmpty == false
+            ? try required("DATABASE_URL", hint: "the database, e.g. postgres://user:password@127.0.0.1:5432/warren") : ""
+        guard !needsDatabaseURL || database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") else {
             throw Problem(description: "DATABASE_URL must start with postgres:// or postgresql://")
         }
         var configuration = WorkerConfiguration(amqpURL: amqp, databaseURL: database)
