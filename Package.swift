@@ -31,6 +31,7 @@ let systemTargets: [Target] = systemModules.flatMap { module -> [Target] in
         let extras = ["HTTPie", "Fixtures", "Python"].filter { FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/\(module)Tests/\($0)") }
         targets.append(.testTarget(name: "\(module)Tests",
                                    dependencies: [.target(name: module), "Warren", "WarrenEmbedded", "WarrenTesting", "WarrenIngress", "WarrenTrace", "BrokerAdmin", "Topology", "Postgres", "RabbitMQ",
+                                                  .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

@@ -2,6 +2,7 @@ import CleaningSystem
 import CoffeeSystem
 import HotelSystem
 import LibrarySystem
+import StorageSystem
 import Warren
 
 /// The business systems this binary runs: adding one is its import and its line here.
@@ -10,4 +11,5 @@ let registeredSystems: [any BusinessSystem.Type] = [
     HotelSystem.self,
     CoffeeSystem.self,
     LibrarySystem.self,
+    StorageSystem.self,
 ]
