@@ -148,7 +148,8 @@ let package = Package(
         // One conversation across a system (`warren trace`): inboxes, outboxes and queues.
         .target(
             name: "WarrenTrace",
-            dependencies: ["BrokerAdmin", "Postgres", "Topology", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BrokerAdmin", "Postgres", "Topology", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
 

@@ -10,7 +10,8 @@ import WarrenEmbedded
 public enum StorageSystem: BusinessSystem {
     public static let name = "storage"
 
-    /// The Swift contexts in the order `warren up` starts them: the RPC server first.
+    /// The Swift contexts in the order `warren up` starts them: the RPC server first. `warren up`
+    /// starts the Python `customer` worker after them (`externalWorkers`).
     public static let contextNames = ["storagemanage", "storageassign", "storagecall"]
 
     /// The PostgreSQL contexts (`storagecall`, `storageassign`), configured from the environment
@@ -33,4 +34,10 @@ public enum StorageSystem: BusinessSystem {
         return try EmbeddedApplication.build(context: StorageManage.context(settings: Settings.fromEnvironment(environment)),
                                              environment: environment)
     }
+}
+
+/// The customer context is a Python program (Sources/StorageSystem/Python): `warren up storage`
+/// starts it like the Swift workers.
+extension StorageSystem: ExternalWorkers {
+    public static let externalWorkers = [ExternalWorker(context: "customer", command: ["Sources/StorageSystem/Python/run"])]
 }

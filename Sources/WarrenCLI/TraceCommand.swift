@@ -31,6 +31,11 @@ struct TraceCommand: AsyncParsableCommand {
     @Option(help: "text, mermaid or html.")
     var format: Format = .text
 
+    @Option(name: .customLong("sqlite"), help: ArgumentHelp(
+        "CONTEXT=PATH: the SQLite file of a context whose store is embedded (default: CONTEXT.sqlite here, where its worker puts it).",
+        valueName: "context=path"))
+    var sqlite: [String] = []
+
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
@@ -45,7 +50,17 @@ struct TraceCommand: AsyncParsableCommand {
         } else {
             standardError("note: no AMQP_URL: queues and dead letters are not looked into")
         }
-        let reader = ConversationReader(system: namespace, databaseURL: databaseURL, management: management, vhost: vhost)
+        var reader = ConversationReader(system: namespace, databaseURL: databaseURL, management: management, vhost: vhost)
+        for entry in sqlite {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, namespace.contexts.contains(where: { $0.name == parts[0] && $0.store.isProcessLocal }) else {
+                let embedded = namespace.contexts.filter(\.store.isProcessLocal).map(\.name)
+                standardError("error: --sqlite \(entry): expected CONTEXT=PATH with a context of \(namespace.name) whose store is sqlite"
+                              + (embedded.isEmpty ? " (it has none)" : " (\(embedded.joined(separator: ", ")))"))
+                throw ExitCode(2)
+            }
+            reader.embeddedStores[parts[0]] = parts[1]
+        }
         let conversation: Conversation
         do {
             conversation = try await reader.read(correlationId: correlationId)

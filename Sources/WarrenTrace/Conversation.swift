@@ -10,6 +10,9 @@ public struct Conversation: Sendable {
     public var correlationId: String
     public var system: String
     public var steps: [Step]
+    /// Contexts whose records could not be read (an embedded store whose file is not here), so
+    /// their part is missing and nothing is inferred about them.
+    public var unread: [String] = []
 
     public struct Step: Sendable, Hashable {
         public enum Kind: String, Sendable {

@@ -13,6 +13,9 @@ public struct ConversationReader: Sendable {
     public var vhost: String
     /// How many messages to look at in each queue.
     public var peekLimit = 200
+    /// The SQLite files of contexts with an embedded store, by context; a context left out is
+    /// looked for where its worker puts it by default (`<context>.sqlite` here).
+    public var embeddedStores: [String: String] = [:]
 
     public init(system: Topology.System, databaseURL: String, management: ManagementAPI?, vhost: String) {
         self.system = system
@@ -23,10 +26,20 @@ public struct ConversationReader: Sendable {
 
     public func read(correlationId: String, logger: Logger = Logger(label: "warren.trace")) async throws -> Conversation {
         var steps: [Conversation.Step] = []
+        var unread: [String] = []
         let database = try await PostgresConnection.connect(PostgresConfiguration(url: databaseURL), logger: logger)
         do {
             let schemas = Set(try await database.query("SELECT nspname FROM pg_namespace", []).map { try $0.decode(String.self, at: 0) })
             for context in system.contexts {
+                if context.store.isProcessLocal {
+                    let path = embeddedStores[context.name] ?? "\(context.name).sqlite"
+                    if FileManager.default.fileExists(atPath: path) {
+                        steps += try EmbeddedRecords(path: path).steps(of: context.name, correlationId: correlationId)
+                    } else {
+                        unread.append(context.name)
+                    }
+                    continue
+                }
                 let schema = context.name.replacingOccurrences(of: "-", with: "_")
                 guard schemas.contains(schema) else { continue }
                 steps += try await handled(in: context.name, schema: schema, correlationId: correlationId, database)
@@ -44,9 +57,11 @@ public struct ConversationReader: Sendable {
             steps += try await deadLetters(correlationId: correlationId, management, live: live)
         }
         // A message handled by one consumer shows what each other consumer of its type lacks.
-        steps += missing(in: steps, live: live)
+        steps += missing(in: steps, live: live, unread: Set(unread))
         steps.sort { ($0.time, $0.kind.rawValue, $0.type) < ($1.time, $1.kind.rawValue, $1.type) }
-        return Conversation(correlationId: correlationId, system: system.name, steps: steps)
+        var conversation = Conversation(correlationId: correlationId, system: system.name, steps: steps)
+        conversation.unread = unread
+        return conversation
     }
 
     private func handled(in context: String, schema: String, correlationId: String, _ db: PostgresConnection) async throws -> [Conversation.Step] {
@@ -103,12 +118,12 @@ public struct ConversationReader: Sendable {
     /// dead-lettered): the topology says who should have, the inboxes say who did. Consumer
     /// queues are not peeked: on a quorum queue a message put back counts toward its delivery
     /// limit, and one with a single active consumer cannot be read without consuming it.
-    private func missing(in steps: [Conversation.Step], live: [String: ManagementQueue]) -> [Conversation.Step] {
+    private func missing(in steps: [Conversation.Step], live: [String: ManagementQueue], unread: Set<String>) -> [Conversation.Step] {
         var seen = Set(steps.map { "\($0.context) \($0.messageId)" })
         var found: [Conversation.Step] = []
         let handled = steps.filter { $0.kind == .handled && $0.sender != nil }
         for step in Self.firstOfEachMessage(handled) {
-            for context in system.contexts {
+            for context in system.contexts where !unread.contains(context.name) {
                 for queue in context.queues where queue.role == .consumer && queue.consumes.contains(where: { $0.type == step.type }) {
                     guard seen.insert("\(context.name) \(step.messageId)").inserted else { continue }
                     var detail = "not handled by \(context.name) yet"

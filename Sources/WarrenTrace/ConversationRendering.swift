@@ -20,6 +20,9 @@ extension Conversation {
             if let detail = step.detail { line += "  → \(detail)" }
             lines.append(line)
         }
+        for context in unread {
+            lines.append("not read: \(context) keeps its inbox in an SQLite file that is not here (--sqlite \(context)=PATH)")
+        }
         let stops = self.stops
         if stops.isEmpty {
             lines.append("every message of it was handled")
