@@ -94,7 +94,7 @@ extension HandlerTransaction {
 
     /// Creates or migrates the context's schema, as a worker does at start.
     package static func migrate(_ context: BoundedContext, on database: PostgresConnection) async throws {
-        try await ContextSchema(context: context.name).migrate(database, context: context.migrations)
+        try await ContextSchema(context: context.name).migrate(database, context: context.migrations, system: context.system)
     }
 
     /// `search_path` for a connection that runs the context's handlers.

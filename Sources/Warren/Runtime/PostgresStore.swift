@@ -66,7 +66,7 @@ final class PostgresStore: ContextStore {
         var backoff = Backoff(maximum: .seconds(10))
         while !Self.shuttingDown {
             do {
-                return try await schema.migrate(database, context: context.migrations)
+                return try await schema.migrate(database, context: context.migrations, system: context.system)
             } catch let error as PostgresError where DeliveryPipeline.isInfrastructure(error) {
                 state.setReady(false, reason: "database unavailable (\(error)); retrying")
                 let delay = backoff.next()

@@ -67,8 +67,12 @@ struct ContextSchema: Sendable {
     }
 
     /// Creates the schema and applies every missing migration; returns the versions applied now.
+    ///
+    /// `system` claims the schema for that system on first use: two systems with a context of
+    /// the same name (three have a `payment`) must not share a database, and a worker pointed at
+    /// another system's database is refused here, before it reads tables that are not its own.
     @discardableResult
-    func migrate(_ database: PostgresConnection, context migrations: [Migration]) async throws -> [String] {
+    func migrate(_ database: PostgresConnection, context migrations: [Migration], system: String? = nil) async throws -> [String] {
         try await database.withTransaction { db in
             try await db.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [name])
             try await db.execute("CREATE SCHEMA IF NOT EXISTS \(quoted)", [])
@@ -78,6 +82,14 @@ struct ContextSchema: Sendable {
                     scope text NOT NULL, version int NOT NULL, name text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))
                 """, [])
+            if let system {
+                try await db.execute("CREATE TABLE IF NOT EXISTS warren_owner (system text NOT NULL)", [])
+                let owners = try await db.query("SELECT system FROM warren_owner", []).map { try $0.decode(String.self, at: 0) }
+                if let owner = owners.first, owner != system {
+                    throw OwnedByAnotherSystem(schema: name, owner: owner, system: system, database: database.configuration.database ?? "?")
+                }
+                if owners.isEmpty { try await db.execute("INSERT INTO warren_owner (system) VALUES ($1)", [system]) }
+            }
             let rows = try await db.query("SELECT scope, version FROM warren_migrations", [])
             var done = Set<String>()
             for row in rows { done.insert("\(try row.decode(String.self, at: 0)):\(try row.decode(Int.self, at: 1))") }
@@ -105,4 +117,17 @@ struct ContextSchema: Sendable {
 
     /// The read-only role of the ingress (views and stored outcomes).
     static let readerRole = "warren_reader"
+
+    struct OwnedByAnotherSystem: Error, CustomStringConvertible {
+        let schema: String
+        let owner: String
+        let system: String
+        let database: String
+
+        var description: String {
+            "the schema `\(schema)` in database `\(database)` belongs to the \(owner) system, not to \(system): each system needs a "
+                + "database of its own (`warren up \(system)` makes one named after it; with --no-servers or in a deployment, "
+                + "point DATABASE_URL at \(system)'s database)"
+        }
+    }
 }
