@@ -20,7 +20,10 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librabbitmq4 libpq5 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 warren \
- && useradd --uid 10001 --gid warren --no-create-home --no-log-init --home-dir /app --shell /usr/sbin/nologin warren
+ && useradd --uid 10001 --gid warren --no-create-home --no-log-init --home-dir /app --shell /usr/sbin/nologin warren \
+ && mkdir -p /var/lib/warren && chown 10001:10001 /var/lib/warren
+# An embedded store's file lives here (storagemanage: WARREN_SQLITE_PATH); a volume mounted on
+# it starts with this owner, so the non-root worker can write it.
 WORKDIR /app
 # Workers check their handlers against the topology at start (TOPOLOGY_DIR, default `topology`,
 # relative to /app); `warren topology ...` reads it too.
