@@ -31,6 +31,11 @@ A plug-in subclasses `System` and sets or overrides:
     e2e_prepare(client, log)   before wrk, through the ingress; returns environment for wrk
     e2e_sagas(database)   completed sagas, counted in the tables after quiescence
     e2e_keys              JSON names of the POST's p50/p99 (cleaning keeps its own)
+
+  saga-bill (bench/saga-bill; also uses e2e_environment, e2e_prepare and e2e_sagas)
+    bill_request(n, prepared)   the request that starts saga number n (0, 1, ...), sent one at
+                          a time: (method, path, body); `prepared` is what e2e_prepare returned
+                          (e.g. coffee's E2E_PRODUCT_IDS). The same request the e2e wrk script sends.
 """
 
 import sys
@@ -92,4 +97,9 @@ class System:
         return {}
 
     def e2e_sagas(self, database):
+        raise NotImplementedError
+
+    # -- saga-bill -----------------------------------------------------------------------
+
+    def bill_request(self, n, prepared):
         raise NotImplementedError

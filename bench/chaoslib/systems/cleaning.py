@@ -157,6 +157,11 @@ class Cleaning(System):
         return int(database.value("SELECT count(*) FROM cleaning.cleans "
                                   "WHERE status IN ('CleaningConfirmed', 'CleaningCompleted', 'CleaningRejected')"))
 
+    def bill_request(self, n, prepared):
+        # bench/e2e.lua's reservation: a card payment the payment context approves.
+        return "POST", "/cleaningReservations", {"requestDate": f"2027-01-{1 + n % 28:02d}", "place": PLACES[n % len(PLACES)],
+                                                 "price": 100 * (10 + n % 490), "payKind": "card"}
+
 
 SYSTEM = Cleaning()
 

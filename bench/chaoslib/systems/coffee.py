@@ -384,5 +384,10 @@ class Coffee(System):
             return int(database.value(f"SELECT count(*) FROM {quoted('report')}.sold_orders"))
         return int(database.value(f"SELECT count(*) FROM {quoted('order')}.orders"))
 
+    def bill_request(self, n, prepared):
+        # bench/e2e-coffee.lua's siege order, over the products e2e_prepare registered.
+        identifiers = (prepared.get("E2E_PRODUCT_IDS") or "1").split(",")
+        return "POST", "/orders", {"productId": identifiers[n % len(identifiers)]}
+
 
 SYSTEM = Coffee()

@@ -374,5 +374,9 @@ class Library(System):
             JOIN {quoted('mypage')}.reservation_lists l ON l.id = r.id AND l.req_state = 'reserve' AND l.pay_status = 'Paid'
             WHERE r.req_state = 'reserve'"""))
 
+    def bill_request(self, n, prepared):
+        # bench/e2e-library.lua's reservation: members and books 1..1000.
+        return "POST", "/rentals", {"memberId": 1 + n % 1000, "bookId": 1 + (n * 7) % 1000}
+
 
 SYSTEM = Library()
