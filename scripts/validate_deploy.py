@@ -32,7 +32,22 @@ KNOWN_CONTEXTS = {
     "hotel": ["payment", "order", "reservation", "hotel", "customer"],
     "coffee": ["product", "order", "report"],
     "library": ["payment", "kiosk", "rental", "book", "mypage"],
+    "storage": ["storagemanage", "storageassign", "storagecall", "customer"],
 }
+
+# Contexts run by a program in another language (a system's ExternalWorkers): their image,
+# whose entrypoint is the worker (no `warren worker` arguments).
+EXTERNAL_WORKERS = {("storage", "customer"): "warren-customer"}
+
+
+def store_of(system, context):
+    """`store:` of topology/<system>/<context>.yaml (postgres when unset)."""
+    path = os.path.join(REPO, "topology", system, f"{context}.yaml")
+    if not os.path.exists(path):
+        return "postgres"
+    documents = [d for d in yaml.safe_load_all(open(path)) if d]
+    return (documents[0] if documents else {}).get("store", "postgres")
+
 
 passed = failed = 0
 
@@ -286,9 +301,14 @@ def validate_kubernetes(system, directory, namespace, topology, label):
                 ("Secret", namespace, "warren-secrets"), ("Job", namespace, "topology"),
                 ("Deployment", namespace, "ingress"), ("Service", namespace, "ingress"),
                 ("HorizontalPodAutoscaler", namespace, "ingress"), ("PodDisruptionBudget", namespace, "ingress")}
+    embedded = {c for c in contexts if store_of(system, c) == "sqlite"}
     for context in contexts:
         for kind in ("Deployment", "PodDisruptionBudget", "ScaledObject"):
             expected.add((kind, namespace, context))
+        if context in embedded:
+            # One replica on its file's volume: a claim instead of autoscaling.
+            expected.discard(("ScaledObject", namespace, context))
+            expected.add(("PersistentVolumeClaim", namespace, f"{context}-data"))
     missing = sorted(expected - set(by_key))
     check(f"{label}kustomize: renders all {len(expected)} expected objects (a Deployment, PDB and KEDA "
           f"ScaledObject per context of `{system}`, the ingress Deployment, Service, HPA and PDB, "
@@ -349,13 +369,30 @@ def validate_kubernetes(system, directory, namespace, topology, label):
         user, vhost = url_parts(env.get("AMQP_URL"))
         check(f"{label}{name}: connects to the broker as its own user ({grant['user'] if grant else '?'})",
               grant is not None and user == grant["user"], env.get("AMQP_URL", "no AMQP_URL"))
-        expected_args = ["worker", f"{system}/{name}"] if is_context else ["ingress", system]
-        check(f"{label}{name}: runs `warren {' '.join(expected_args)}`", container.get("args") == expected_args, str(container.get("args")))
+        external = EXTERNAL_WORKERS.get((system, name))
+        if external:
+            check(f"{label}{name}: runs its own image {external} (its entrypoint is the worker)",
+                  str(container.get("image")).split(":")[0] == external and not container.get("args"),
+                  f"{container.get('image')} {container.get('args')}")
+        else:
+            expected_args = ["worker", f"{system}/{name}"] if is_context else ["ingress", system]
+            check(f"{label}{name}: runs `warren {' '.join(expected_args)}`", container.get("args") == expected_args, str(container.get("args")))
         db_user, db_name = url_parts(env.get("DATABASE_URL"))
-        want_db_user = config.get("POSTGRES_USER") if is_context else "warren_reader"
-        check(f"{label}{name}: on the vhost {topology.vhost} and the database {database} (as {want_db_user})",
-              vhost == topology.vhost and db_name == database and db_user == want_db_user,
-              f"AMQP_URL vhost {vhost!r}, DATABASE_URL {db_user}@{db_name}")
+        if name in embedded:
+            mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
+            claims = {v["name"]: v.get("persistentVolumeClaim", {}).get("claimName") for v in pod.get("volumes", [])}
+            path = env.get("WARREN_SQLITE_PATH", "")
+            on_claim = any(claims.get(v) == f"{name}-data" and path.startswith(m.rstrip("/") + "/") for v, m in mounts.items())
+            check(f"{label}{name}: its SQLite file (WARREN_SQLITE_PATH) on the claim {name}-data, one replica, Recreate, "
+                  f"no DATABASE_URL, on the vhost {topology.vhost}",
+                  on_claim and deployment["spec"].get("replicas") == 1 and deployment["spec"].get("strategy", {}).get("type") == "Recreate"
+                  and "DATABASE_URL" not in env and vhost == topology.vhost,
+                  f"path {path!r}, mounts {mounts}, claims {claims}, replicas {deployment['spec'].get('replicas')}")
+        else:
+            want_db_user = config.get("POSTGRES_USER") if is_context else "warren_reader"
+            check(f"{label}{name}: on the vhost {topology.vhost} and the database {database} (as {want_db_user})",
+                  vhost == topology.vhost and db_name == database and db_user == want_db_user,
+                  f"AMQP_URL vhost {vhost!r}, DATABASE_URL {db_user}@{db_name}")
         if grant and job:
             mine = origin.get("BROKER_PASSWORD") if "BROKER_PASSWORD" in origin else None
             theirs = job_origin.get(password_variable(grant))
@@ -574,10 +611,26 @@ def validate_compose(system, services, env_defaults):
         want_db_user = env_defaults.get("POSTGRES_USER", "warren") if is_context else "warren_reader"
         grant = next((g for g in grants if g["user"] == want_user), None)
         problems = []
-        if service.get("command") != expected_command:
-            problems.append(f"command {service.get('command')}")
-        if service.get("image") != services.get(topology_name, {}).get("image"):
-            problems.append("another image than the topology service's")
+        external = EXTERNAL_WORKERS.get((system, name))
+        embedded = is_context and store_of(system, name) == "sqlite"
+        if external:
+            # Its own image, built from its own Dockerfile; the image's entrypoint is the worker.
+            if service.get("command"):
+                problems.append(f"command {service.get('command')} (the image's entrypoint is the worker)")
+            if external not in str(service.get("image")) or "Dockerfile" not in str((service.get("build") or {}).get("dockerfile")):
+                problems.append(f"image {service.get('image')}, not {external} built from its Dockerfile")
+        else:
+            if service.get("command") != expected_command:
+                problems.append(f"command {service.get('command')}")
+            if service.get("image") != services.get(topology_name, {}).get("image"):
+                problems.append("another image than the topology service's")
+        if embedded:
+            path = str(environment.get("WARREN_SQLITE_PATH", ""))
+            # `source:target[:mode]`, or the long form compose's config prints.
+            targets = [v.get("target", "") if isinstance(v, dict) else (str(v).split(":") + [""])[1] for v in service.get("volumes", [])]
+            if not any(t and path.startswith(t.rstrip("/") + "/") for t in targets):
+                problems.append(f"WARREN_SQLITE_PATH {path!r} is on no volume ({targets})")
+            db_user, db_name = want_db_user, database  # no database: its state is the SQLite file
         if "container_name" in service:
             problems.append("container_name (breaks --scale)")
         if is_context and service.get("ports"):
