@@ -29,7 +29,7 @@ expect_status() {
     if [[ "$STATUS" == "$1" ]]; then echo "  ok: $1"; else fail "expected $1, got ${STATUS:-no answer}"; fi
 }
 # field PATH: the body's member at a Python expression path, e.g. field '["_embedded"]["messages"]'
-field() { python3 -c 'import json, sys; print(json.dumps(eval("json.load(open(sys.argv[1]))" + sys.argv[2])))' "$LAST.json" "$1" 2>/dev/null || echo '<none>'; }
+field() { python3 -c 'import json, sys; print(json.dumps(eval("json.load(open(sys.argv[1]))" + sys.argv[2]), ensure_ascii=False))' "$LAST.json" "$1" 2>/dev/null || echo '<none>'; }
 expect_field() {  # expect_field PATH JSON
     local got
     got="$(field "$1")"
