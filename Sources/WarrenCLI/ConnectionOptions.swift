@@ -26,9 +26,17 @@ struct ConnectionOptions: ParsableArguments {
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
+    /// On the local servers (`eval "$(scripts/servers env)"` exports WARREN_SERVERS), `warren up S`
+    /// runs system S in the vhost S and the database S: `--system S` then means those, so a
+    /// command reaches the system `warren up` started. An explicit --url or --database-url wins.
+    func onLocalServers(_ url: String) -> String {
+        guard let system, environment["WARREN_SERVERS"] != nil else { return url }
+        return SystemNamespace.replacingPath(of: url, with: system)
+    }
+
     /// The broker's configuration, or a problem naming the variable and an example.
     func broker(connectionName: String) throws -> RabbitMQ.Configuration {
-        guard let url = url ?? environment["AMQP_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let url = url ?? environment["AMQP_URL"].flatMap({ $0.isEmpty ? nil : onLocalServers($0) }) else {
             throw ValidationError("no broker: set AMQP_URL (e.g. export AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f') or pass --url")
         }
         do {
@@ -48,7 +56,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func database() throws -> String {
-        guard let url = databaseURL ?? environment["DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let url = databaseURL ?? environment["DATABASE_URL"].flatMap({ $0.isEmpty ? nil : onLocalServers($0) }) else {
             throw ValidationError("no database: set DATABASE_URL (e.g. export DATABASE_URL='postgres://warren:warren@127.0.0.1:5432/hotel', the system's database) or pass --database-url")
         }
         return url
