@@ -15,9 +15,9 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 # --- runtime-base: a slim Debian with the two C libraries `warren` links, and nothing else -----
 FROM ${RUNTIME_IMAGE} AS runtime-base
 # The binary carries the Swift runtime (--static-swift-stdlib); it needs only libc, libstdc++,
-# libgcc_s (all in the base) plus rabbitmq-c and libpq.
+# libgcc_s (all in the base) plus rabbitmq-c, libpq and SQLite (an embedded store's, via GRDB).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librabbitmq4 libpq5 \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends librabbitmq4 libpq5 libsqlite3-0 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 warren \
  && useradd --uid 10001 --gid warren --no-create-home --no-log-init --home-dir /app --shell /usr/sbin/nologin warren \

@@ -690,8 +690,8 @@ check("Dockerfile: has a prebuilt stage, placed before the Swift build stage",
       "AS prebuilt" in dockerfile and dockerfile.index("AS prebuilt") < dockerfile.index("AS build"))
 check("Dockerfile: runs as a numeric non-root user with `warren` as entrypoint",
       re.search(r"^USER [1-9][0-9]*", dockerfile, re.M) is not None and 'ENTRYPOINT ["warren"]' in dockerfile)
-check("Dockerfile: the runtime installs only librabbitmq4 and libpq5",
-      re.search(r"install -y --no-install-recommends librabbitmq4 libpq5\s", dockerfile) is not None)
+check("Dockerfile: the runtime installs only librabbitmq4, libpq5 and libsqlite3-0",
+      re.search(r"install -y --no-install-recommends librabbitmq4 libpq5 libsqlite3-0\s", dockerfile) is not None)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
