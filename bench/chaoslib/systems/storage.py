@@ -74,11 +74,30 @@ EVENT_CODE = {"StorageCalled": 1, "AssignmentRequested": 2, "StorageAssigned": 3
 def locations_and_units(units):
     """(ample locations, STORAGE_UNITS) for about `units` units, UNITS_PER_LOCATION each (so
     storageassign's seeding of a location's units stays small), plus 종로's two."""
+    # STORAGE_UNITS is one environment variable: Linux refuses one longer than 128 KiB
+    # (MAX_ARG_STRLEN), about 15,000 units here.
+    units = min(units, 15000)
     count = max(len(DISTRICTS), -(-units // UNITS_PER_LOCATION))
     names = [DISTRICTS[i % len(DISTRICTS)] + ("" if i < len(DISTRICTS) else str(i // len(DISTRICTS) + 1)) for i in range(count)]
     parts = [f"{name}={','.join(f'{i}-{j}' for j in range(UNITS_PER_LOCATION))}" for i, name in enumerate(names)]
     parts.append(f"{SCARCE}={','.join(SCARCE_UNITS)}")
     return names, ";".join(parts)
+
+
+def listener_pid(port):
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    match = re.search(r"pid=(\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def cpu_seconds(pid):
+    """(user + system seconds, start time) of a process, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), fields[19]
+    except (OSError, IndexError, TypeError):
+        return None
 
 
 def listener_environment(port):
@@ -167,6 +186,9 @@ class SqliteMirror:
         self.stop_event.set()
 
 
+FLEETS = []   # the run's fleet, seen by the spawn hook (for the scheduled SIGKILLs)
+
+
 def install_hooks():
     """The fleet of bench/chaos runs `warren worker SYSTEM/CONTEXT`: the customer context is
     the Python program instead (as `warren up storage` runs it), and bench/chaos's check that
@@ -177,6 +199,7 @@ def install_hooks():
     original_spawn = fleet_module.Fleet._spawn
 
     def spawn(fleet, process):
+        FLEETS[:] = [fleet]
         if process.arguments != ["worker", "storage/customer"]:
             return original_spawn(fleet, process)
         log = open(process.log_path, "ab")
@@ -232,6 +255,8 @@ class Storage(System):
         self.ingress_port = None
         self.locations = []
         self.run = None
+        self.kills = []
+        self.duration, self.faults = 0, False
 
     # -- chaos ---------------------------------------------------------------------------
 
@@ -253,6 +278,7 @@ class Storage(System):
         run_dir = os.path.join(ROOT, ".local", "chaos", self.run or uuid.uuid4().hex[:8])
         os.makedirs(run_dir, exist_ok=True)
         self.sqlite_path = os.path.join(run_dir, "storagemanage.sqlite")
+        self.duration, self.faults = args.duration, not args.no_faults
         from ..services import Database, Servers
         database = Database(Servers(ROOT).env()["DATABASE_URL"]).with_name(super().vhost_and_database(self.run)[1])
         self.mirror = SqliteMirror(self.sqlite_path, database).start()
@@ -260,9 +286,25 @@ class Storage(System):
 
     def prepare(self, client, log):
         self.ingress_port = client.port
+        if self.faults and FLEETS:
+            # Besides the random ones: the Python worker and storagemanage (SQLite) are each
+            # SIGKILLed at least once mid-stream, whatever the random picks.
+            threading.Thread(target=self.scheduled_kills, args=(FLEETS[0], log), daemon=True).start()
         log(f"storage: {len(self.locations)} locations with {UNITS_PER_LOCATION} units each, {SCARCE} with "
             f"{len(SCARCE_UNITS)}; storagemanage's SQLite file {self.sqlite_path}")
         return []
+
+    def scheduled_kills(self, fleet, log):
+        started = time.monotonic()
+        for at, name in ((0.30, "customer"), (0.80, "storagemanage")):
+            time.sleep(max(0.0, started + at * self.duration - time.monotonic()))
+            for _ in range(50):   # it may be restarting after a random kill
+                pid = fleet.kill(name)
+                if pid:
+                    self.kills.append(f"{name} (pid {pid}) at t={time.monotonic() - started:.1f}s")
+                    log(f"storage: SIGKILL {name} (pid {pid}), scheduled")
+                    break
+                time.sleep(0.2)
 
     def operation(self, driver, client, rng):
         results = driver.results
@@ -557,16 +599,17 @@ class Storage(System):
         print(f"  stored calls by final status: {figures.get('final')}; no free unit (호출취소 by compensation): "
               f"{figures.get('compensated_no_unit')}; storagemanage's SQLite: {figures.get('storagemanage_records')} records, "
               f"{figures.get('storagemanage_dropped')} dropped, {figures.get('storagemanage_inbox')} inbox rows", file=out)
+        print(f"  scheduled SIGKILLs (besides the random ones): {', '.join(self.kills) or 'none'}", file=out)
         return {"calls_created": len(results.created), "calls_cancelled_by_delete": len(results.cancelled),
-                "storage": figures}
+                "storage": dict(figures, scheduled_sigkills=self.kills)}
 
     # -- e2e -----------------------------------------------------------------------------
 
     def e2e_environment(self, args):
         os.environ.setdefault("PGCLIENTENCODING", "UTF8")
-        # No DELETE in the e2e load: every call keeps its unit. 100 connections x up to ~300
-        # calls/s: units for far more than a run asks, 30 per location.
-        units = int(os.environ.get("E2E_STORAGE_UNITS", "24000"))
+        # No DELETE in the e2e load: every call keeps its unit: 12,000 units, 30 per location
+        # (wrk picks a location at random), far more than 30 s at 100 connections ask here.
+        units = int(os.environ.get("E2E_STORAGE_UNITS", "12000"))
         self.locations, spec = locations_and_units(units)
         self.sqlite_path = os.path.join(ROOT, ".local", f"e2e-storage-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:4]}",
                                         "storagemanage.sqlite")
@@ -581,6 +624,11 @@ class Storage(System):
         else:
             log("storage: could not read the ingress's DATABASE_URL: storagemanage's SQLite outbox is not mirrored "
                 "for the quiescence wait")
+        # bench/cpu-by-role knows `warren` processes only: the Python worker's CPU is read here,
+        # from the process on its health port (the fourth context's of `warren up`).
+        self.python_pid = listener_pid(int(os.environ.get("E2E_HEALTH_PORT", "19732")) + self.contexts.index("customer"))
+        self.python_cpu = cpu_seconds(self.python_pid)
+        self.log = log
         log(f"storage: {len(self.locations)} locations x {UNITS_PER_LOCATION} units; SQLite file {self.sqlite_path}")
         return {"E2E_LOCATIONS": ",".join(self.locations)}
 
@@ -589,11 +637,21 @@ class Storage(System):
         # confirmed with the unit storageassign assigned.
         if self.mirror:
             self.mirror.stop()
-        return int(database.value(f"""
+        sagas = int(database.value(f"""
             SELECT count(*) FROM {quoted('storagecall')}.storagecalls c
             JOIN {quoted('storageassign')}.storageassigns a ON a.storagecall_id = c.id AND a.status = '{CONFIRMED}'
             JOIN {quoted('customer')}.mypages p ON p.id = c.id AND p.status = '{CONFIRMED}' AND p.unit = a.unit
             WHERE c.status = '{CONFIRMED}'"""))
+        before, after = getattr(self, "python_cpu", None), cpu_seconds(getattr(self, "python_pid", None))
+        if before and after and before[1] == after[1]:
+            used = after[0] - before[0]
+            self.log(f"storage: cpu worker storage/customer (Python; not among bench/cpu-by-role's roles): {used:.2f} s, "
+                     f"{used / max(sagas, 1) * 1000:.2f} ms per saga")
+            print(f"E2E-PYTHON-CPU {json.dumps({'cpu_s': round(used, 2), 'ms_per_saga': round(used / max(sagas, 1) * 1000, 2)})}",
+                  file=sys.stderr, flush=True)
+        elif hasattr(self, "log"):
+            self.log("storage: the Python worker's CPU could not be read (restarted, or its pid not found)")
+        return sagas
 
     def bill_request(self, n, prepared):
         locations = (prepared or {}).get("E2E_LOCATIONS", "마포").split(",")
