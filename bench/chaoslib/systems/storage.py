@@ -189,6 +189,13 @@ class SqliteMirror:
 FLEETS = []   # the run's fleet, seen by the spawn hook (for the scheduled SIGKILLs)
 
 
+def python_env():
+    """The customer worker's virtual environment, made before the fleet starts (scripts/python-env:
+    installs the pinned requirements once), so its first start is not a pip install racing the
+    fleet's 120 s readiness wait."""
+    subprocess.run([os.path.join(ROOT, "scripts", "python-env")], stdout=subprocess.DEVNULL, check=True)
+
+
 def install_hooks():
     """The fleet of bench/chaos runs `warren worker SYSTEM/CONTEXT`: the customer context is
     the Python program instead (as `warren up storage` runs it), and bench/chaos's check that
@@ -271,6 +278,7 @@ class Storage(System):
 
     def fleet_environment(self, args):
         install_hooks()
+        python_env()
         os.environ.setdefault("PGCLIENTENCODING", "UTF8")
         # Every POST may keep a unit (DELETEs free some): enough units that only 종로 runs out.
         units = args.storage_units or max(600, int(args.rate * args.duration * self.post_share * 0.6))
@@ -606,6 +614,7 @@ class Storage(System):
     # -- e2e -----------------------------------------------------------------------------
 
     def e2e_environment(self, args):
+        python_env()
         os.environ.setdefault("PGCLIENTENCODING", "UTF8")
         # No DELETE in the e2e load: every call keeps its unit: 12,000 units, 30 per location
         # (wrk picks a location at random), far more than 30 s at 100 connections ask here.
