@@ -63,4 +63,29 @@ import Testing
             try await worker.stop()
         }
     }
+
+    /// A `before` step that claims an id meets a database restart: its claim fails on the lost
+    /// connection, and the lane must run the step again rather than rethrow that first failure
+    /// for ever (bench/chaos --system storage saw a lane stuck so).
+    @Test func aDatabaseRestartUnderIdClaimsEndsWithEveryOrderStoredOnceUnderANumberOfItsOwn() async throws {
+        try await RuntimeHarness.with { harness in
+            var shop = BoundedContext("shop", system: "ledger", migrations: [
+                Migration(1, "orders", "CREATE TABLE orders (order_id text PRIMARY KEY, number bigint NOT NULL UNIQUE)"),
+            ])
+            shop.on(Shop.PlaceOrder.self, before: { _, calls in try await calls.claimId("orders") }) { order, number, handling in
+                try await handling.database.execute("INSERT INTO orders (order_id, number) VALUES ($1, $2)", [order.orderId, number])
+            }
+            let count = 200
+            for index in 0..<count { try await harness.publish(Shop.PlaceOrder(orderId: "o-\(index)", amount: 1)) }
+            let worker = try await harness.start(shop)
+            let stored = { try await harness.query("SELECT count(*)::bigint FROM shop.orders", Int.self).first ?? 0 }
+            try await harness.eventually("some orders are stored") { try await stored() > 10 }
+            try await restart("postgres")
+            try await harness.eventually(within: 90, "every order is stored") { try await stored() == count }
+            #expect(try await harness.query("SELECT count(DISTINCT number)::bigint FROM shop.orders", Int.self) == [count])
+            #expect(try await harness.query("SELECT count(*)::bigint FROM shop.warren_claims", Int.self) == [count],
+                    "one claim per order, however often its step ran")
+            try await worker.stop()
+        }
+    }
 }

@@ -107,12 +107,17 @@ final class Lane: DeliveryLane {
     /// the handler's failures, not ours. A lost broker ends the session; the broker redelivers.
     private func process(_ work: Work, started: DeliveryPipeline.Started?, _ pipeline: DeliveryPipeline, logger: Logger) async {
         var backoff = Backoff()
+        var started = started
         while !Task.isCancelled {
             do {
                 _ = try await pipeline.process(work.delivery, from: work.queue, database: database, started: started)
                 return
             } catch let error as PostgresError {
                 logger.warning("database unavailable; retrying the delivery after reconnecting", metadata: ["lane": "\(index)", "error": "\(error)"])
+                // The step started ahead may be what failed (an id claim on the lost database):
+                // its task keeps that failure, so the retry runs the step again. Its calls and
+                // claims are keyed by the message id: asking again gets the same answers.
+                started = nil
                 await reconnectDatabase(&backoff, logger: logger)
             } catch {
                 // The broker connection is gone: the session restarts and the message comes again.
