@@ -156,10 +156,10 @@ class Library(System):
             ("wrong-content-type", "POST", "/rentals", b"memberId=1&bookId=1", "text/plain"),
             ("unknown-route", "POST", "/rentalz", b"{}", "application/json"),
             ("bad-id", "PATCH", "/rentals/abc", json.dumps({"reqState": "rental"}).encode(), "application/json"),
-            ("unknown-state", "PATCH", "/rentals/1", json.dumps({"reqState": "borrow"}).encode(), "application/json"),
-            ("kiosk-wrong-type", "PATCH", "/rentals/1", json.dumps({"reqState": "kioskrental", "kioskNo": "one"}).encode(),
+            ("unknown-state", "PATCH", "/rentals/900000001", json.dumps({"reqState": "borrow"}).encode(), "application/json"),
+            ("kiosk-wrong-type", "PATCH", "/rentals/900000001", json.dumps({"reqState": "kioskrental", "kioskNo": "one"}).encode(),
              "application/json"),
-            ("unknown-rental", "PATCH", "/rentals/1", json.dumps({"reqState": "rental"}).encode(), "application/json"),
+            ("unknown-rental", "PATCH", "/rentals/900000001", json.dumps({"reqState": "rental"}).encode(), "application/json"),
         ]
 
     # -- the invariants ------------------------------------------------------------------
