@@ -21,6 +21,9 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from deploy_facts import EXTERNAL_WORKERS, store_of  # noqa: E402
+
 REPO, WORK = sys.argv[1], sys.argv[2]
 KUBERNETES_DIR = os.path.join(REPO, "deploy", "kubernetes")
 KUBERNETES_VERSION = "1.31.0"
@@ -34,20 +37,6 @@ KNOWN_CONTEXTS = {
     "library": ["payment", "kiosk", "rental", "book", "mypage"],
     "storage": ["storagemanage", "storageassign", "storagecall", "customer"],
 }
-
-# Contexts run by a program in another language (a system's ExternalWorkers): their image,
-# whose entrypoint is the worker (no `warren worker` arguments).
-EXTERNAL_WORKERS = {("storage", "customer"): "warren-customer"}
-
-
-def store_of(system, context):
-    """`store:` of topology/<system>/<context>.yaml (postgres when unset)."""
-    path = os.path.join(REPO, "topology", system, f"{context}.yaml")
-    if not os.path.exists(path):
-        return "postgres"
-    documents = [d for d in yaml.safe_load_all(open(path)) if d]
-    return (documents[0] if documents else {}).get("store", "postgres")
-
 
 passed = failed = 0
 
@@ -369,7 +358,7 @@ def validate_kubernetes(system, directory, namespace, topology, label):
         user, vhost = url_parts(env.get("AMQP_URL"))
         check(f"{label}{name}: connects to the broker as its own user ({grant['user'] if grant else '?'})",
               grant is not None and user == grant["user"], env.get("AMQP_URL", "no AMQP_URL"))
-        external = EXTERNAL_WORKERS.get((system, name))
+        external = EXTERNAL_WORKERS.get((system, name), {}).get("image")
         if external:
             check(f"{label}{name}: runs its own image {external} (its entrypoint is the worker)",
                   str(container.get("image")).split(":")[0] == external and not container.get("args"),
@@ -611,7 +600,7 @@ def validate_compose(system, services, env_defaults):
         want_db_user = env_defaults.get("POSTGRES_USER", "warren") if is_context else "warren_reader"
         grant = next((g for g in grants if g["user"] == want_user), None)
         problems = []
-        external = EXTERNAL_WORKERS.get((system, name))
+        external = EXTERNAL_WORKERS.get((system, name), {}).get("image")
         embedded = is_context and store_of(system, name) == "sqlite"
         if external:
             # Its own image, built from its own Dockerfile; the image's entrypoint is the worker.
