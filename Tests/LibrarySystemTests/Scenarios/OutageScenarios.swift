@@ -74,7 +74,10 @@ extension LibraryScenarios {
                         #expect(try await fleet.patch(id, move, kioskNo: move == "kioskrental" ? 3 : nil).result == .done, "\(move) of \(id)")
                     }
                 }
-                #expect(try await fleet.harness.messageCount("book.rental-events") == 9, "the catalogue's nine events wait in its queue")
+                // A move answers once its transaction commits; its event leaves through the outbox just after.
+                try await fleet.eventually("the catalogue's nine events wait in its queue") {
+                    try await fleet.harness.messageCount("book.rental-events") == 9
+                }
 
                 try await fleet.start("book")
                 try await fleet.eventually("the catalogue catches up with every rental") {
