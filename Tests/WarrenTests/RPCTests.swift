@@ -56,6 +56,7 @@ import Topology
             }
             try await harness.eventually("the expired request left the queue") { try await harness.messageCount("till.rpc") == 0 }
             #expect(try await charges(harness) == 0, "an expired charge must never take effect")
+            #expect(try await harness.deadLetterReasons("till.dead") == ["expired"], "the broker dead-lettered it for its expiry")
             try await till.stop()
         }
     }
