@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 @testable import RabbitMQ
 
-/// Round trips against the real broker. Serialized: the heartbeat test freezes the broker.
+/// Round trips against the real broker (the test that freezes it is in BrokerDisruptionTests).
 @Suite(.serialized) struct BrokerTests {
     @Test func publishConfirmConsumeAckKeepsEveryPropertyAndNestedHeader() async throws {
         try await Broker.withChannel { _, channel in
@@ -341,34 +341,5 @@ import Testing
         let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
         #expect(names.contains("amqp:\(port)\n"), "thread names: \(Set(names))")
         try await connection.close()
-    }
-
-    @Test func aSilentBrokerIsDetectedWithinTwoHeartbeatsAndTheThreadEnds() async throws {
-        let heartbeat = 2
-        let threadsBefore = ConnectionCore.liveThreads.load(ordering: .relaxed)
-        let connection = try await Broker.connect(heartbeat: heartbeat)
-        #expect(connection.heartbeat == heartbeat)
-        let channel = try await connection.openChannel()
-        let pid = try Broker.pid()
-        let started = ContinuousClock.now
-        kill(pid, SIGSTOP)
-        let reason = await connection.closed()
-        let elapsed = ContinuousClock.now - started
-        kill(pid, SIGCONT)
-        #expect(reason?.code == .heartbeatTimeout)
-        #expect(elapsed < .seconds(2 * heartbeat), "detected after \(elapsed), more than 2 heartbeat intervals")
-        #expect(!connection.isOpen)
-        // Nothing hangs afterwards: calls fail at once with the reason.
-        let error = await #expect(throws: RabbitMQError.self) { try await channel.qos(prefetchCount: 1) }
-        #expect(error?.code == .heartbeatTimeout)
-        // The connection's thread has returned (it may take a moment to unwind after failing the waiters).
-        for _ in 0..<100 where ConnectionCore.liveThreads.load(ordering: .relaxed) > threadsBefore {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        // At most as many as before: connections of tests running in parallel may end meanwhile.
-        #expect(ConnectionCore.liveThreads.load(ordering: .relaxed) <= threadsBefore, "the connection thread is still running")
-        // The broker is healthy again for the tests that follow.
-        let again = try await Broker.connect()
-        try await again.close()
     }
 }
