@@ -1,9 +1,10 @@
-/// What the dashboard knows of one request, merged from events in whatever order and however
-/// often they arrive.
+/// What one event tells the dashboard of its request: each value with the rank of the event,
+/// which `Dashboard.apply` merges into the request's view row in whatever order and however
+/// often the events arrive.
 ///
 /// Every field keeps the value of the highest-ranked event that carried it (ties: the greater
 /// value), so merging is commutative, associative and idempotent: any order of any number of
-/// copies of the same events ends in the same entry. The ranks encode the rules:
+/// copies of the same events ends in the same row. The ranks encode the rules:
 /// - status: the saga's progress (`CleaningRequested` < `PaymentCompleted` < `CleaningConfirmed`
 ///   < `CleaningCompleted`), and a cancellation outranks all progress (`CleaningRejected` <
 ///   `CleaningRequestCanceled` < `PaymentCancelCompleted`, the refund being the last word), so a
@@ -31,20 +32,6 @@ struct DashboardEntry: Codable, Sendable, Hashable {
         self.place = place
         self.price = price
         self.requestDate = requestDate
-    }
-
-    func merged(with other: DashboardEntry) -> DashboardEntry {
-        precondition(requestId == other.requestId, "entries of different requests do not merge")
-        return DashboardEntry(
-            requestId: requestId, status: .greater(status, other.status), payKind: .greater(payKind, other.payKind),
-            place: .greater(place, other.place), price: .greater(price, other.price),
-            requestDate: .greater(requestDate, other.requestDate))
-    }
-
-    /// The row of the `dashBoardViews` view.
-    var view: DashboardView {
-        DashboardView(requestId: requestId, payKind: payKind?.value, place: place?.value, price: price?.value,
-                      requestDate: requestDate?.value, status: status?.value ?? "")
     }
 
     enum StatusRank {
@@ -76,13 +63,6 @@ struct Ranked<Value: Codable & Sendable & Hashable & Comparable>: Codable, Senda
     init(_ value: Value, rank: Int) {
         self.value = value
         self.rank = rank
-    }
-
-    static func greater(_ lhs: Ranked?, _ rhs: Ranked?) -> Ranked? {
-        guard let lhs else { return rhs }
-        guard let rhs else { return lhs }
-        if lhs.rank != rhs.rank { return lhs.rank > rhs.rank ? lhs : rhs }
-        return lhs.value >= rhs.value ? lhs : rhs
     }
 }
 
