@@ -90,7 +90,9 @@ def main():
     up_env.update(system.e2e_environment(args))
     ports = [health + i for i in range(len(contexts))] + [ingress]
     started = time.monotonic()
-    up = subprocess.Popen([warren, "up", system.name, "--no-servers", "--health-port", str(health)], cwd=ROOT, env=up_env,
+    # WARREN_FLEET_ROOT: the tree whose topology/ the fleet runs (bench/e2e --against: the reference's).
+    up = subprocess.Popen([warren, "up", system.name, "--no-servers", "--health-port", str(health)],
+                          cwd=os.environ.get("WARREN_FLEET_ROOT", ROOT), env=up_env,
                           stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     figures = {"bench": "e2e"} if system.name == "cleaning" else {
         "bench": "e2e", "system": system.name, "build": "debug" if "/debug/" in warren else "release"}
@@ -137,8 +139,9 @@ def main():
                                         check=True, capture_output=True, text=True).stdout)["cpu_s"]
         os.remove(cpu_snapshot)
         cpu["wrk"] = round(wrk_cpu, 2)
-        # Workers of other systems (other people's runs on this machine) are not this run's.
-        cpu = {k: v for k, v in cpu.items() if not k.startswith("worker ") or k.startswith(f"worker {system.name}/")}
+        # Workers of other systems (other people's runs on this machine) are not this run's; a
+        # build from before systems had namespaces names its workers without one.
+        cpu = {k: v for k, v in cpu.items() if "/" not in k or k.startswith(f"worker {system.name}/")}
         sagas = system.e2e_sagas(database)
         created = wrk["statuses"].get("201", 0)
         p50_key, p99_key = system.e2e_keys

@@ -69,7 +69,8 @@ class Fleet:
         env.update(extra_env or {})
         env.pop("READ_DATABASE_URL", None)
         self.process = subprocess.Popen([warren, "up", system, "--no-servers", "--ingress-port", str(self.port), "--health-port", "0"],
-                                        stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                                        stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                        cwd=os.environ.get("WARREN_FLEET_ROOT"))   # bench/e2e --against: the reference's tree
 
     def url(self, db):
         return urllib.parse.urlsplit(self.database_url)._replace(path="/" + db).geturl()
