@@ -73,10 +73,16 @@ struct OutboxRelay: Sendable {
         }
     }
 
-    /// Publishes one batch of forgotten rows; returns how many were confirmed.
+    /// Publishes one batch of forgotten rows; returns how many were confirmed. With none due,
+    /// one read without a transaction.
     @discardableResult
     func relayOnce(_ database: PostgresConnection) async -> Int {
         do {
+            let backlog = try await outbox.backlog(dueOlderThan: graceAge, on: database)
+            guard backlog.due > 0 else {
+                metrics.outboxBacklog(backlog.rows)
+                return 0
+            }
             let confirmed = try await database.withTransaction { db -> Int in
                 let rows = try await outbox.pending(olderThan: graceAge, limit: 500, on: db)
                 guard !rows.isEmpty else { return 0 }
