@@ -151,21 +151,12 @@ public struct LiveHarness: Sendable {
         return try await connection.openChannel().declareQueue(queue, passive: true).messageCount
     }
 
-    /// Why each letter in a `.dead` queue is there, taking them all: the reason our pipeline
-    /// wrote (`schema-violation`, `rejected`, ...) or, for a letter the broker dead-lettered
-    /// itself, its `x-death` reason (`expired`: an RPC request whose deadline passed in its queue).
+    /// Why each letter in a `.dead` queue is there, taking them all (`DeadLetterQueue.Letter`'s
+    /// reason: ours, or the broker's own, e.g. `expired`).
     public func deadLetterReasons(_ queue: String) async throws -> [String] {
         let count = try await messageCount(queue)
         guard count > 0 else { return [] }
-        return try await take(count, from: queue).map { letter in
-            let headers = letter.properties.headers ?? [:]
-            if let ours = headers[DeadLetter.reason]?.stringValue { return ours }
-            if case .array(let deaths)? = headers["x-death"], case .table(let first)? = deaths.first,
-               let reason = first["reason"]?.stringValue {
-                return reason
-            }
-            return "no reason recorded"
-        }
+        return try await take(count, from: queue).map { DeadLetterQueue.Letter($0).reason ?? "no reason recorded" }
     }
 
     // MARK: Database

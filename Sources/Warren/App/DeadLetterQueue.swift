@@ -38,7 +38,9 @@ public struct DeadLetterQueue: Sendable {
         public var messageId: String? { properties.messageId }
         public var type: String? { properties.type }
         public var headers: FieldTable { properties.headers ?? [:] }
-        public var reason: String? { headers[DeadLetter.reason]?.stringValue }
+        /// Ours, or for a letter the broker dead-lettered itself its own reason (`expired`: an
+        /// RPC request whose deadline passed in its queue; `delivery_limit`).
+        public var reason: String? { headers[DeadLetter.reason]?.stringValue ?? headers["x-first-death-reason"]?.stringValue }
         public var reasonMessage: String? { headers[DeadLetter.message]?.stringValue }
         public var originalExchange: String? { headers[DeadLetter.originalExchange]?.stringValue }
         public var originalRoutingKey: String? { headers[DeadLetter.originalRoutingKey]?.stringValue }
@@ -48,7 +50,7 @@ public struct DeadLetterQueue: Sendable {
             return nil
         }
 
-        init(_ delivery: Delivery) {
+        package init(_ delivery: Delivery) {
             properties = delivery.properties
             body = delivery.body
             deadLetterRoutingKey = delivery.routingKey
