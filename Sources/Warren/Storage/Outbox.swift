@@ -59,10 +59,6 @@ struct Outbox: Sendable {
             """, ["{\(ids.map(String.init).joined(separator: ","))}"])
     }
 
-    func backlog(on db: PostgresConnection) async throws -> Int {
-        try await db.query("SELECT count(*) FROM \(schema.outbox)", []).first?.decode(Int.self, at: 0) ?? 0
-    }
-
     /// Every row (the backlog gauge) and the rows `pending` would take now, in one statement
     /// outside any transaction: an idle relay's whole round (saga bill: it was BEGIN, the
     /// locking SELECT, COMMIT and the count, every second in every worker).
