@@ -38,9 +38,13 @@ struct VaultHarness {
         try await live.publish(Vault.Deposit(account: account, amount: amount), envelope: Envelope(messageId: messageId, type: Vault.Deposit.type))
     }
 
-    /// Reads the vault's file beside the running worker (WAL lets readers in).
+    /// Reads the vault's file beside the running worker (WAL lets readers in). Opening waits
+    /// out a moment's lock as the worker's own pool does (a checkpoint can hold one), instead of
+    /// failing with SQLITE_BUSY.
     func read<T: Sendable>(_ query: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let queue = try DatabaseQueue(path: path)
+        var options = Configuration()
+        options.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: path, configuration: options)
         defer { try? queue.close() }
         return try await queue.read(query)
     }
