@@ -22,8 +22,11 @@ def log(text):
 
 def build(ref):
     """REF's `warren`, built once in a tree of its own."""
-    commit = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=ROOT,
+                           capture_output=True, text=True)
+    if found.returncode != 0:
+        sys.exit(f"bench/e2e --against: `{ref}` is no commit of this repository (git rev-parse found nothing)")
+    commit = found.stdout.strip()
     tree = os.path.join(ROOT, ".local", "against", commit)
     if not os.path.isfile(os.path.join(tree, "Package.swift")):
         os.makedirs(tree, exist_ok=True)
@@ -99,6 +102,8 @@ def main():
                         help="sagas billed for each build (bench/saga-bill)")
     parser.add_argument("--no-bill", action="store_true", help="rounds only")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     commit, ref_tree, ref_binary = build(args.against)
     this_binary = os.environ["WARREN_BIN"]
