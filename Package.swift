@@ -162,7 +162,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + systemModules.map { .target(name: $0) },
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // Smaller processes (docs/performance.md, "Resident memory"): lld packs the 126,000
+            // relative relocations of a position-independent binary into a few kB (DT_RELR,
+            // glibc 2.36), and not exporting the binary's 36,000 symbols drops the dynamic symbol
+            // table and lets --gc-sections remove what only the export kept.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                                           "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
         ),
 
         // Benchmarks' Swift side; the C references live beside them in bench/.
