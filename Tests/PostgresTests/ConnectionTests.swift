@@ -71,6 +71,16 @@ struct ConnectionTests {
         await connection.close()
     }
 
+    @Test func aTextArrayArrivesElementForElement() async throws {
+        let connection = try await TestDatabase.connect()
+        let values = ["a,b", "q\"uote", "back\\slash", "NULL", "", "{brace}", " blank ", "한글 칸", "\\\"", "line\nbreak"]
+        let rows = try await connection.query("SELECT unnest($1::text[]) AS value", [PostgresTextArray(values)])
+        #expect(try rows.map { try $0.decode(String.self, at: 0) } == values)
+        let empty = try await connection.query("SELECT cardinality($1::text[])", [PostgresTextArray([])])
+        #expect(try empty[0].decode(Int.self, at: 0) == 0)
+        await connection.close()
+    }
+
     @Test func decodingErrorNamesColumnTypeAndText() async throws {
         let connection = try await TestDatabase.connect()
         let rows = try await connection.query("SELECT 'abc' AS label, NULL::int AS missing")

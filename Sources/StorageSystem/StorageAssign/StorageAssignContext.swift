@@ -43,9 +43,12 @@ extension StorageAssign {
             handling.logger.info("assignment skipped: the call was released first", metadata: ["storagecall.id": "\(id)"])
             return
         }
-        for unit in configured {
-            try await db.execute("INSERT INTO units (unit, location) VALUES (\(unit), \(assign.location)) ON CONFLICT DO NOTHING", prepared: true)
-        }
+        // The location's configured units, in one statement (one per unit cost 30 statements a
+        // saga at e2e's 30 units per location: bench/saga-bill --system storage).
+        try await db.execute("""
+            INSERT INTO units (unit, location) SELECT unnest(\(PostgresTextArray(configured))::text[]), \(assign.location)
+            ON CONFLICT DO NOTHING
+            """, prepared: true)
         let free = try await db.query("""
             SELECT unit FROM units WHERE location = \(assign.location) AND storagecall_id IS NULL ORDER BY unit LIMIT 1 FOR UPDATE
             """, prepared: true)
