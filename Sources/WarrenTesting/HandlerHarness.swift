@@ -123,7 +123,7 @@ public struct Handled: Sendable {
     /// The command's outcome, when the reply is one.
     public var outcome: Outcome? {
         guard let reply, reply.type == Reply.outcomeType else { return nil }
-        return try? JSONDecoder.warren.decode(Outcome.self, from: reply.body)
+        return try? Outcome(json: reply.body)
     }
 
     /// The emitted messages of one type, decoded.

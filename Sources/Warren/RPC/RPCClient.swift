@@ -246,7 +246,9 @@ public final class RPCClient: Service, Sendable {
             guard reply.envelope.type == Reply.outcomeType else {
                 throw Self.failure(of: reply, target: message.context) ?? .undecodableReply(target: message.context, reason: "expected \(Reply.outcomeType), got \(reply.envelope.type)")
             }
-            return try Self.decode(Outcome.self, reply, target: message.context)
+            do { return try Outcome(json: reply.body) } catch {
+                throw .undecodableReply(target: message.context, reason: error.description)
+            }
         case .deadlinePassed, .connectionLost(published: true):
             // A command is not an RPC: it does not expire, it waits in its queue to be handled.
             return nil

@@ -51,7 +51,7 @@ struct OutcomePoll: Sendable {
         case (Reply.errorType, let reply?):
             throw APIError(.unprocessableContent, "`\(type)` could not be handled: \(Reply.errorReason(in: Data(reply.utf8)))")
         case (_, let reply?):
-            guard let outcome = try? JSONDecoder.warren.decode(Outcome.self, from: Data(reply.utf8)) else {
+            guard let outcome = try? Outcome(json: Data(reply.utf8)) else {
                 throw APIError(.badGateway, "`\(type)` stored an outcome the gateway cannot read")
             }
             return OutcomeAnswer.response(outcome, links: route.links, requestPath: route.path, origin: request.origin,
