@@ -15,6 +15,10 @@ public struct LiveHarness: Sendable {
     public static let amqpURL = environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
     public static let managementURL = environment["RABBITMQ_MANAGEMENT_URL"] ?? "http://guest:guest@127.0.0.1:15672"
     public static let databaseURL = environment["DATABASE_URL"] ?? "postgres://warren:warren@127.0.0.1:5432/warren"
+    /// The deadline of an RPC whose test is not about time. A fixture's 1 s failed a call made
+    /// the moment its worker was ready, under a parallel test run on freshly started servers
+    /// (CI, 2026-12-04); a test about deadlines names its own.
+    public static let patience: Duration = .seconds(10)
 
     public let vhost: String
     public let database: String

@@ -83,11 +83,11 @@ import Warren
         try await VaultHarness.with { harness in
             let worker = try await harness.start()
             try await harness.live.withClient { client in
-                let first = try await client.call(Vault.Charge(orderId: "o-1", amount: 30), messageId: "charge-o-1", deadline: VaultHarness.patience)
+                let first = try await client.call(Vault.Charge(orderId: "o-1", amount: 30), messageId: "charge-o-1", deadline: LiveHarness.patience)
                 // Same message id, different body: the inbox answers, the handler does not run again.
-                let again = try await client.call(Vault.Charge(orderId: "o-1", amount: 99), messageId: "charge-o-1", deadline: VaultHarness.patience)
+                let again = try await client.call(Vault.Charge(orderId: "o-1", amount: 99), messageId: "charge-o-1", deadline: LiveHarness.patience)
                 #expect(first.approved && first == again)
-                let declined = try await client.call(Vault.Charge(orderId: "o-2", amount: 0), deadline: VaultHarness.patience)
+                let declined = try await client.call(Vault.Charge(orderId: "o-2", amount: 0), deadline: LiveHarness.patience)
                 #expect(declined == Vault.Charged(approved: false, reason: "amount 0 is not positive"))
             }
             #expect(try await harness.read { db in try Int.fetchAll(db, sql: "SELECT amount FROM charges") } == [30])
@@ -101,9 +101,9 @@ import Warren
             try await harness.live.publish(Vault.Void(orderId: "void-first"))
             try await harness.live.eventually("the early void is recorded") { try await harness.count("SELECT count(*) FROM voids") == 1 }
             try await harness.live.withClient { client in
-                let refused = try await client.call(Vault.Charge(orderId: "void-first", amount: 10), deadline: VaultHarness.patience)
+                let refused = try await client.call(Vault.Charge(orderId: "void-first", amount: 10), deadline: LiveHarness.patience)
                 #expect(refused == Vault.Charged(approved: false, reason: "order void-first was voided"))
-                let charged = try await client.call(Vault.Charge(orderId: "void-after", amount: 10), deadline: VaultHarness.patience)
+                let charged = try await client.call(Vault.Charge(orderId: "void-after", amount: 10), deadline: LiveHarness.patience)
                 #expect(charged.approved)
             }
             try await harness.live.publish(Vault.Void(orderId: "void-after"))

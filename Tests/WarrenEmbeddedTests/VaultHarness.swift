@@ -15,11 +15,6 @@ struct VaultHarness {
     static let topologyDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/topology").path
 
-    /// The deadline of a call whose test is not about time. The topology's 1 s failed a call
-    /// made the moment the worker was ready, under a parallel test run on freshly started
-    /// servers (CI, 2026-12-04); a test about deadlines names its own.
-    static let patience: Duration = .seconds(10)
-
     static func with<T>(_ body: (VaultHarness) async throws -> T) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("warren-embedded-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }

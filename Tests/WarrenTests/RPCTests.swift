@@ -17,9 +17,9 @@ import Topology
         try await RuntimeHarness.with { harness in
             let till = try await harness.start(Till.context)
             try await harness.withClient { client in
-                let approved = try await client.call(Till.Charge(orderId: "o-1", amount: 30), deadline: RuntimeHarness.patience)
+                let approved = try await client.call(Till.Charge(orderId: "o-1", amount: 30), deadline: LiveHarness.patience)
                 #expect(approved.approved && approved.chargeId != nil)
-                let declined = try await client.call(Till.Charge(orderId: "o-2", amount: 0), deadline: RuntimeHarness.patience)
+                let declined = try await client.call(Till.Charge(orderId: "o-2", amount: 0), deadline: LiveHarness.patience)
                 #expect(declined == Till.Charged(approved: false, reason: "amount 0 is not positive"))
             }
             #expect(try await charges(harness) == 1)
@@ -31,9 +31,9 @@ import Topology
         try await RuntimeHarness.with { harness in
             let till = try await harness.start(Till.context)
             try await harness.withClient { client in
-                let first = try await client.call(Till.Charge(orderId: "o-1", amount: 30), messageId: "charge-o-1", deadline: RuntimeHarness.patience)
+                let first = try await client.call(Till.Charge(orderId: "o-1", amount: 30), messageId: "charge-o-1", deadline: LiveHarness.patience)
                 // Same message id, different body: the inbox answers, the handler does not run again.
-                let again = try await client.call(Till.Charge(orderId: "o-1", amount: 99), messageId: "charge-o-1", deadline: RuntimeHarness.patience)
+                let again = try await client.call(Till.Charge(orderId: "o-1", amount: 99), messageId: "charge-o-1", deadline: LiveHarness.patience)
                 #expect(first == again)
             }
             #expect(try await harness.query("SELECT amount FROM till.charges", Int.self) == [30])
@@ -69,9 +69,9 @@ import Topology
                 try await harness.query("SELECT count(*)::bigint FROM till.voids", Int.self) == [1]
             }
             try await harness.withClient { client in
-                let refused = try await client.call(Till.Charge(orderId: "void-first", amount: 10), deadline: RuntimeHarness.patience)
+                let refused = try await client.call(Till.Charge(orderId: "void-first", amount: 10), deadline: LiveHarness.patience)
                 #expect(refused == Till.Charged(approved: false, reason: "order void-first was voided"))
-                let charged = try await client.call(Till.Charge(orderId: "void-after", amount: 10), deadline: RuntimeHarness.patience)
+                let charged = try await client.call(Till.Charge(orderId: "void-after", amount: 10), deadline: LiveHarness.patience)
                 #expect(charged.approved)
             }
             try await harness.publish(Till.Void(orderId: "void-after"))
@@ -255,7 +255,7 @@ import Topology
                 _ = try await TopologyApply.run(BrokerObjects(fleet: fleet),
                                                 options: .init(amqpURL: harness.amqpURL, managementURL: RuntimeHarness.managementURL))
                 await client.connected()
-                let reply = try await client.call(Till.Charge(orderId: "somewhere", amount: 1), deadline: RuntimeHarness.patience)
+                let reply = try await client.call(Till.Charge(orderId: "somewhere", amount: 1), deadline: LiveHarness.patience)
                 #expect(reply.approved)
             }
             try await till.stop()
@@ -272,7 +272,7 @@ import Topology
             #expect(!client.isConnected)
             let task = Task { try await client.run() }
             defer { task.cancel() }
-            let reply = try await client.call(Till.Charge(orderId: "first-command", amount: 1), deadline: RuntimeHarness.patience)
+            let reply = try await client.call(Till.Charge(orderId: "first-command", amount: 1), deadline: LiveHarness.patience)
             #expect(reply.approved)
             #expect(client.circuit(of: Till.context.name) == .closed)
             try await till.stop()

@@ -12,11 +12,6 @@ extension LiveHarness {
         .appendingPathComponent("Fixtures/topology").path
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let benchTopologyDirectory = packageRoot.appendingPathComponent("bench/topology").path
-    /// The deadline of a call whose test is not about time. till's 1 s in the topology is tight
-    /// for a call made the moment the worker is ready, under a parallel test run on freshly
-    /// started servers (its SQLite twin failed so in CI, 2026-12-04); a test about deadlines
-    /// names its own.
-    static let patience: Duration = .seconds(10)
 
     static func with<T>(_ body: (LiveHarness) async throws -> T) async throws -> T {
         try await with(topology: topologyDirectory, body)
