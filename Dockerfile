@@ -2,8 +2,7 @@
 #
 #   docker build -t warren:local .                        # compiles in the official Swift image
 #   docker build --target prebuilt -t warren:local .      # takes a binary built on the host:
-#     swift build -c release --static-swift-stdlib --product warren
-#     mkdir -p .build-docker && cp "$(swift build -c release --show-bin-path)/warren" .build-docker/
+#     mkdir -p .build-docker && cp "$(scripts/release-build)/warren" .build-docker/
 #
 # The stages are ordered so that `--target prebuilt` never touches the Swift image, even with
 # the classic builder (which, unlike BuildKit, builds every stage before the target).
@@ -57,8 +56,9 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 COPY bench/Sources ./bench/Sources
-RUN swift build -c release --static-swift-stdlib --product warren \
- && install -m 0755 "$(swift build -c release --show-bin-path)/warren" /usr/local/bin/warren
+COPY scripts/release-build ./scripts/release-build
+RUN bin="$(WARREN_SCRATCH=.build scripts/release-build warren)" \
+ && install -m 0755 "$bin/warren" /usr/local/bin/warren
 
 # --- runtime (default): the runtime with the binary compiled above ------------------------------
 FROM runtime-base AS runtime

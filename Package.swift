@@ -19,6 +19,11 @@ func hasSwiftSources(_ folder: String) -> Bool {
     let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
     return files.contains { $0.hasSuffix(".swift") && !$0.hasPrefix("Python/") }
 }
+/// The linker script that gathers the code the fleet runs (bench/hot-text), for release links.
+let hotText = Context.packageDirectory + "/Sources/WarrenCLI/hot-text.ld"
+let hotTextSettings: [LinkerSetting] = FileManager.default.fileExists(atPath: hotText)
+    ? [.unsafeFlags(["-Xlinker", "--script=" + hotText], .when(platforms: [.linux], configuration: .release))] : []
+
 let systemTargets: [Target] = systemModules.flatMap { module -> [Target] in
     var targets: [Target] = [
         .target(name: module, dependencies: ["Warren", "WarrenEmbedded", "Postgres", .product(name: "Logging", package: "swift-log"),
@@ -162,13 +167,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + systemModules.map { .target(name: $0) },
+            exclude: ["hot-text.ld"],
             swiftSettings: swiftSettings,
             // Smaller processes (docs/performance.md, "Resident memory"): lld packs the 126,000
             // relative relocations of a position-independent binary into a few kB (DT_RELR,
             // glibc 2.36), and not exporting the binary's 36,000 symbols drops the dynamic symbol
-            // table and lets --gc-sections remove what only the export kept.
+            // table and lets --gc-sections remove what only the export kept. In release, the code
+            // the fleet runs is put in one place (hot-text.ld, written by bench/hot-text).
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                                            "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
+                + hotTextSettings
         ),
 
         // Benchmarks' Swift side; the C references live beside them in bench/.

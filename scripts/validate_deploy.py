@@ -673,8 +673,9 @@ froms = [line.split()[1] for line in lines if line.upper().startswith("FROM ")]
 check("Dockerfile: every base image is a build argument or an earlier stage",
       all(f.startswith("${") or f in {line.split()[-1] for line in lines if line.upper().startswith("FROM ") and " AS " in line.upper()} for f in froms),
       ", ".join(froms))
-check("Dockerfile: builds `warren` in release mode with the static Swift runtime",
-      "swift build -c release --static-swift-stdlib --product warren" in dockerfile)
+release_build = open(os.path.join(REPO, "scripts", "release-build")).read()
+check("Dockerfile: builds `warren` with scripts/release-build (release mode, static Swift runtime)",
+      "scripts/release-build warren" in dockerfile and "-c release --static-swift-stdlib" in release_build)
 check("Dockerfile: has a prebuilt stage, placed before the Swift build stage",
       "AS prebuilt" in dockerfile and dockerfile.index("AS prebuilt") < dockerfile.index("AS build"))
 check("Dockerfile: runs as a numeric non-root user with `warren` as entrypoint",
