@@ -126,7 +126,7 @@ def write_script(path, sections, roles, header):
     return len(files)
 
 
-def profile_system(system, args, wrapper, native, profiles):
+def profile_system(system, args, wrapper, native):
     """Runs the system's roles under callgrind: start, `--seconds` of its e2e load, stop."""
     env = Servers(ROOT).env()
     management, admin_db = Management(env["RABBITMQ_MANAGEMENT_URL"]), Database(env["DATABASE_URL"])
@@ -192,10 +192,11 @@ def build_and_profile(args, chosen, profiled, profiles):
                      f"--callgrind-out-file={profiles}/callgrind.%p {profiled} \"$@\"\n")
     os.chmod(wrapper, 0o755)
     for system in chosen:
-        profile_system(system, args, wrapper, native, profiles)
+        profile_system(system, args, wrapper, native)
 
 
-def write(args, chosen, profiled, profiles):
+def script_from_profiles(args, chosen, profiled, profiles):
+    """Reads every profile, maps what ran to sections, writes the script and prints the sizes."""
     sections = text_sections(MAP)
     roles = collections.defaultdict(set)
     per_role = {}
@@ -242,7 +243,7 @@ def main():
     for name in systems.names():
         systems.load(name).add_options(parser.add_argument_group(f"--system {name}"))
     args = parser.parse_args()
-    for tool in ("valgrind", "objcopy", "wrk"):
+    for tool in () if args.again else ("valgrind", "objcopy", "wrk"):
         if not shutil.which(tool):
             raise SystemExit(f"hot-text: needs {tool} (apt-get install valgrind binutils wrk)")
     os.makedirs(WORK, exist_ok=True)
@@ -250,7 +251,7 @@ def main():
     chosen = [systems.load(n) for n in (args.system or systems.names())]
     if not args.again:
         build_and_profile(args, chosen, profiled, profiles)
-    write(args, chosen, profiled, profiles)
+    script_from_profiles(args, chosen, profiled, profiles)
     return 0
 
 
